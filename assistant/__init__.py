@@ -1,0 +1,35 @@
+"""Question answering over news articles with exact, numbered citations; fully offline."""
+from __future__ import annotations
+
+import os
+
+# Before anything imports huggingface_hub or gradio: never reach for the network.
+for _name, _value in (("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1"), ("GRADIO_ANALYTICS_ENABLED", "False")):
+    os.environ.setdefault(_name, _value)
+
+from pathlib import Path  # noqa: E402
+
+from .errors import AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError, ModelError  # noqa: E402
+from .indexer import BuildReport, FileError, build_index  # noqa: E402
+from .retrieval import Hit  # noqa: E402
+from .service import Assistant, IndexStatus  # noqa: E402
+
+_assistants: dict[Path, Assistant] = {}
+
+
+def _assistant(index_dir: str | Path) -> Assistant:
+    key = Path(index_dir).resolve()
+    if key not in _assistants:
+        _assistants[key] = Assistant(index_dir)
+    return _assistants[key]
+
+
+def retrieve(question: str, k: int = 5, *, index_dir: str | Path = "index") -> list[Hit]:
+    """The `k` passages that best answer `question`; the index and model load on first call."""
+    return _assistant(index_dir).retrieve(question, k)
+
+
+__all__ = [
+    "Assistant", "AssistantError", "ArticleError", "BuildReport", "CorpusError", "FileError", "Hit",
+    "IndexMismatchError", "IndexNotFoundError", "IndexStatus", "ModelError", "build_index", "retrieve",
+]

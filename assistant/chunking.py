@@ -1,0 +1,145 @@
+"""Split a cleaned article into passages that fit the embedding model's window.
+
+Passages follow paragraphs and never split a sentence. A quote paragraph ("– …") stays with
+the paragraph before it and a heading with the paragraph after it, when they fit together.
+Every passage records its character span in the article text and its sentences' spans, so a
+citation can point at the exact words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import sentencex
+
+from .corpus import Article
+
+DEFAULT_PASSAGE_TOKENS = 160
+SPECIAL_TOKENS = 2  # [CLS] and [SEP]
+_QUOTE_START = re.compile(r"^[–—\-\"“«„]")
+_SENTENCE_END = re.compile(r"[.!…\"”’)]$")  # not "?" or ":": "What happened?" heads a section
+
+
+@dataclass(frozen=True)
+class Passage:
+    article_id: str
+    ordinal: int  # position of the passage in its article
+    text: str  # exactly article.text[start:end]
+    start: int
+    end: int
+    paragraphs: tuple[int, int]  # 0-based paragraph range [first, last + 1)
+    sentences: tuple[tuple[int, int], ...]  # spans inside `text`
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """Consecutive sentences of one paragraph."""
+
+    paragraph: int
+    spans: tuple[tuple[int, int], ...]  # in article text
+    tokens: int
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text`, whitespace trimmed, in order."""
+    spans, cursor = [], 0
+    for sentence in sentencex.segment("en", text):
+        stripped = sentence.strip()
+        if not stripped:
+            continue
+        start = text.find(stripped, cursor)
+        if start < 0:  # the splitter altered the text: fall back to the raw cursor
+            start = cursor
+        end = start + len(stripped)
+        spans.append((start, end))
+        cursor = end
+    return spans
+
+
+def embed_text(title: str, text: str) -> str:
+    """What the model reads for a passage: the title gives the passage its context."""
+    return f"{title}\n{text}"
+
+
+def is_heading(paragraph: str) -> bool:
+    """A short line that introduces what follows: a section title or a Q&A-box question."""
+    return len(paragraph.split()) <= 8 and not _SENTENCE_END.search(paragraph)
+
+
+def _units(article: Article, count_tokens: Callable[[list[str]], list[int]], budget: int) -> list[_Unit]:
+    per_paragraph = []
+    for p_start, p_end in article.paragraphs:
+        spans = [(p_start + s, p_start + e) for s, e in sentence_spans(article.text[p_start:p_end])]
+        per_paragraph.append(spans or [(p_start, p_end)])
+    flat = [article.text[s:e] for spans in per_paragraph for s, e in spans]
+    tokens = iter(count_tokens(flat))
+    units: list[_Unit] = []
+    for index, spans in enumerate(per_paragraph):
+        counts = [next(tokens) for _ in spans]
+        current: list[tuple[int, int]] = []
+        current_tokens = 0
+        for span, count in zip(spans, counts):
+            if current and current_tokens + count > budget:
+                units.append(_Unit(index, tuple(current), current_tokens))
+                current, current_tokens = [], 0
+            current.append(span)
+            current_tokens += count
+        units.append(_Unit(index, tuple(current), current_tokens))
+    return units
+
+
+def _groups(article: Article, units: list[_Unit], budget: int) -> list[list[_Unit]]:
+    """Glue quotes to the paragraph before and headings to the paragraph after."""
+    groups: list[list[_Unit]] = []
+    for unit in units:
+        text = article.text[unit.spans[0][0]:unit.spans[-1][1]]
+        whole_paragraph_start = unit.spans[0][0] == article.paragraphs[unit.paragraph][0]
+        if groups:
+            previous = groups[-1]
+            size = sum(u.tokens for u in previous) + unit.tokens
+            last = previous[-1]
+            last_text = article.text[last.spans[0][0]:last.spans[-1][1]]
+            glue = whole_paragraph_start and (_QUOTE_START.match(text) or is_heading(last_text))
+            if glue and size <= budget:
+                previous.append(unit)
+                continue
+        groups.append([unit])
+    return groups
+
+
+def chunk_article(
+    article: Article,
+    count_tokens: Callable[[list[str]], list[int]],
+    *,
+    max_model_tokens: int,
+    passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
+) -> list[Passage]:
+    """Passages of `article`; each fits `max_model_tokens` together with the title."""
+    title_tokens = count_tokens([embed_text(article.title, "")])[0]
+    # a small margin: word pieces of joined text can differ slightly from the sum of parts
+    budget = max(16, min(passage_tokens, max_model_tokens - SPECIAL_TOKENS - title_tokens - 8))
+    passages: list[Passage] = []
+    current: list[_Unit] = []
+
+    def emit(units: Sequence[_Unit]) -> None:
+        start, end = units[0].spans[0][0], units[-1].spans[-1][1]
+        passages.append(Passage(
+            article_id=article.id,
+            ordinal=len(passages),
+            text=article.text[start:end],
+            start=start,
+            end=end,
+            paragraphs=(units[0].paragraph, units[-1].paragraph + 1),
+            sentences=tuple((s - start, e - start) for unit in units for s, e in unit.spans),
+        ))
+
+    for group in _groups(article, _units(article, count_tokens, budget), budget):
+        size = sum(u.tokens for u in group)
+        if current and sum(u.tokens for u in current) + size > budget:
+            emit(current)
+            current = []
+        current.extend(group)
+    if current:
+        emit(current)
+    return passages

@@ -1,0 +1,123 @@
+"""Remove web-scraping cruft from an article body, keeping every sentence of the article.
+
+The rules are general (no outlet- or article-specific strings) and applied in order:
+
+1. Normalise: Unicode NFC, non-breaking and repeated spaces collapsed, lines stripped.
+2. Paragraphs are separated by blank lines; a line that starts with a list bullet
+   ("•", "*", "-", "·") or a quote dash ("–", "—") starts a paragraph of its own.
+3. Whole lines dropped as cruft:
+   - separators made only of dashes, dots or bullets ("--", "-", "***");
+   - photo/image credit lines ("Photo: NAME / AGENCY");
+   - image alt-text markers ("<-Name");
+   - interface labels on a line of their own ("View more", "Read more", "Share", "Advertisement", "Leave a Reply");
+   - links to other stories ("NEXT …", "PREVIOUS …", "Also read: …", "Read also: …", "Related: …");
+   - tag and category lines ("Tags: …", "Topics: …", "Filed under: …").
+4. Image captions keep their text but lose a trailing credit ("… in 2004. Photo: AP / NTB").
+5. A paragraph identical (after whitespace normalisation) to an earlier one is kept once,
+   which removes captions scraped twice in a row.
+6. Site boilerplate at the end of the page is cut: from the last paragraph backwards, while a
+   paragraph is boilerplate ("Welcome to X, your number one source …", "All rights reserved",
+   "Leave a comment", "Follow us on …") or a short label with no sentence punctuation
+   (a site name, "The article is in Norwegian"), it is dropped.
+
+A paragraph that is a full sentence is never dropped by rules 3 or 6: those rules only match
+short label-like lines or the fixed boilerplate shapes above.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CLEANING_VERSION = 1
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SEPARATOR = re.compile(r"^[\s\-–—_=*~•·.|]+$")
+_CREDIT_LINE = re.compile(r"^(photo|foto|image|illustration|graphics?|video)s?( credit)?\s*:", re.I)
+_ALT_MARKER = re.compile(r"^(<-|<--|->|-->)\S")
+# "NEXT"/"PREVIOUS" only in capitals: "Next, the minister said ..." is a sentence.
+_STORY_LINK = re.compile(
+    r"^(NEXT|PREVIOUS|PREV)\b|^(?i:also read|read also|read more|see also|related( articles?| stories)?"
+    r"|more on this( story)?|recommended( for you)?|most read|you may also like)\s*:"
+)
+_TAG_LINE = re.compile(r"^(tags?|topics?|keywords?|categories|category|filed under)\s*:", re.I)
+_UI_LABELS = {
+    "view more", "view less", "read more", "show more", "show less", "see more", "load more",
+    "continue reading", "click here", "share", "share this", "share this article", "print",
+    "advertisement", "sponsored", "sponsored content", "subscribe", "sign up", "log in",
+    "comments", "comment", "leave a reply", "leave a comment", "close", "menu",
+    "back to top", "skip to content", "skip to main content", "listen to this article",
+}
+_CAPTION_CREDIT = re.compile(r"\s+(photo|foto|image|illustration)s?( credit)?\s*:\s*[^.!?]*$", re.I)
+_BOILERPLATE = re.compile(
+    r"^welcome to\b.*\b(source|home|destination|website|site|blog)\b|your (number one|#1|no\.? ?1) source"
+    r"|all rights reserved|^©|^copyright\b|^leave a (reply|comment)|^follow us on\b"
+    r"|^subscribe to (our|the) newsletter|^sign up for (our|the) newsletter",
+    re.I,
+)
+_LIST_START = re.compile(r"^([•*·]|-(?=\s)|[–—](?=\s|$))")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’)]$")
+
+
+def _normalise_line(line: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", line)).strip()
+
+
+def _is_ui_label(line: str) -> bool:
+    return line.strip(" .:!>»›").lower() in _UI_LABELS
+
+
+def is_cruft_line(line: str) -> bool:
+    """True when a whole line is scraping cruft (rule 3)."""
+    return bool(
+        _SEPARATOR.match(line)
+        or _CREDIT_LINE.match(line)
+        or _ALT_MARKER.match(line)
+        or _TAG_LINE.match(line)
+        or _STORY_LINK.match(line)
+        or _is_ui_label(line)
+    )
+
+
+def _is_label(paragraph: str) -> bool:
+    """A short line without sentence punctuation: a site name, heading or note."""
+    return len(paragraph.split()) <= 6 and not _SENTENCE_END.search(paragraph)
+
+
+def split_paragraphs(body: str) -> list[str]:
+    """Rules 1-3: normalised paragraphs with cruft lines removed."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for raw in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _normalise_line(raw)
+        if not line:
+            flush()
+            continue
+        if is_cruft_line(line):
+            flush()
+            continue
+        if _LIST_START.match(line):
+            flush()
+        current.append(line)
+    flush()
+    return paragraphs
+
+
+def clean_paragraphs(body: str) -> list[str]:
+    """All rules: the article's paragraphs, cruft removed, in order."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for paragraph in split_paragraphs(body):
+        paragraph = _CAPTION_CREDIT.sub("", paragraph).strip()
+        if not paragraph or paragraph in seen:
+            continue
+        seen.add(paragraph)
+        kept.append(paragraph)
+    while kept and (_BOILERPLATE.search(kept[-1]) or _is_label(kept[-1])):
+        kept.pop()
+    return kept

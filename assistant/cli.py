@@ -1,0 +1,106 @@
+"""`python -m assistant`: index, status, search, ask, chat. Heavy modules load per command."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+
+def _print_report(report, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+        return
+    for label, paths in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for path in paths:
+            print(f"  {label:8} {path}")
+    print(
+        f"Index {report.index_dir}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
+        f"{report.passages_embedded} passages embedded in {report.seconds:.1f} s"
+        + (" (full rebuild)" if report.rebuilt and report.changed else "")
+    )
+    for error in report.errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+
+
+def cmd_index(args) -> int:
+    from .service import Assistant
+
+    report = Assistant(args.index, args.corpus, model=args.model).build(rebuild=args.rebuild)
+    _print_report(report, args.json)
+    return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_status(args) -> int:
+    from . import store
+
+    manifest = store.read_manifest(args.index)
+    if args.json:
+        summary = {k: manifest[k] for k in ("format", "version", "generation", "built_at", "model", "pipeline", "counts")}
+        summary["articles"] = {aid: {k: v for k, v in meta.items() if k != "passages"} for aid, meta in manifest["articles"].items()}
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    counts, model = manifest["counts"], manifest["model"]
+    print(f"Index      {args.index} ({manifest['generation']}, format {manifest['version']})")
+    print(f"Articles   {counts['articles']}")
+    print(f"Passages   {counts['passages']} ({counts['sentences']} sentences)")
+    print(f"Model      {model['id']} ({model['dimension']} dimensions, fingerprint {model['fingerprint']})")
+    print(f"Last build {manifest['built_at']}")
+    for meta in sorted(manifest["articles"].values(), key=lambda m: m["path"]):
+        where = ", ".join(x for x in (meta.get("outlet"), meta.get("published")) if x)
+        print(f"  {meta['path']}: {meta['title']}" + (f" — {where}" if where else "") + f" [{len(meta['passages'])} passages]")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from .service import Assistant
+
+    hits = Assistant(args.index, model=args.model).retrieve(args.question, args.k)
+    if args.json:
+        print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No passages found.")
+    for rank, hit in enumerate(hits, 1):
+        print(f"[{rank}] {hit.source_label()} ({hit.path} {hit.paragraph_label}) score {hit.score:.3f}")
+        print("    " + hit.text.replace("\n\n", "\n    "))
+        print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    parser.add_argument("--model", help="embedding model directory (default: the packaged all-MiniLM-L6-v2)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from the corpus")
+    p.add_argument("--corpus", default="corpus", help="article directory (default: corpus)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything, e.g. after changing the model")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("status", help="what the index holds")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("search", help="the passages that best answer a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="passages to show (default: 5)")
+    p.set_defaults(run=cmd_search)
+
+    for p in sub.choices.values():
+        p.add_argument("--index", default="index", help="index directory (default: index)")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .errors import AssistantError
+
+    try:
+        return args.run(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

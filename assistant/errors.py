@@ -1,0 +1,31 @@
+"""Errors the assistant raises on purpose: each message says what to do next."""
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: anything the user can fix (bad input, missing or foreign index)."""
+
+
+class CorpusError(AssistantError):
+    """The corpus directory is missing, empty or unusable as a whole."""
+
+
+class ArticleError(AssistantError):
+    """One article file cannot be used; the message names the file."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class IndexNotFoundError(AssistantError):
+    """No index has been built in the given directory yet."""
+
+
+class IndexMismatchError(AssistantError):
+    """The index was built by another model, format or pipeline and cannot be mixed."""
+
+
+class ModelError(AssistantError):
+    """The embedding model cannot be loaded."""

@@ -1,0 +1,69 @@
+"""`Assistant`: one corpus + index + model, with the loaded index cached and hot-reloaded."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import store
+from .embedding import Embedder
+from .indexer import BuildReport, build_index
+from .retrieval import Hit, Searcher
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    index_dir: str
+    articles: int
+    passages: int
+    sentences: int
+    model: str
+    dimension: int
+    built_at: str
+    generation: str
+
+
+class Assistant:
+    """Scripts that manage several indexes make one of these per index.
+
+    The loaded index is swapped in whole when a build publishes a new generation, so a
+    reader never sees a half-updated index: it answers from the old one until then.
+    """
+
+    def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None):
+        self.index_dir = Path(index_dir)
+        self.corpus_dir = Path(corpus_dir)
+        self.embedder = Embedder(model)
+        self._searcher: Searcher | None = None
+        self._lock = threading.Lock()
+
+    def build(self, *, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
+        report = build_index(self.corpus_dir, self.index_dir, rebuild=rebuild, embedder=self.embedder, progress=progress)
+        self.searcher()  # pick up the new generation now rather than on the next question
+        return report
+
+    def searcher(self) -> Searcher:
+        """The searcher over the newest published generation (reloaded when it changes)."""
+        generation = store.read_manifest(self.index_dir)["generation"]
+        current = self._searcher
+        if current is not None and current.data.manifest["generation"] == generation:
+            return current
+        with self._lock:
+            current = self._searcher
+            if current is None or current.data.manifest["generation"] != generation:
+                data = store.load(self.index_dir)
+                store.check_model(data.manifest, self.embedder.model_id, self.embedder.fingerprint, self.index_dir)
+                current = self._searcher = Searcher(data, self.embedder)
+            return current
+
+    def retrieve(self, question: str, k: int = 5, *, method: str = "rerank") -> list[Hit]:
+        return self.searcher().search(question, k, method=method)
+
+    def status(self) -> IndexStatus:
+        manifest = store.read_manifest(self.index_dir)
+        counts = manifest["counts"]
+        return IndexStatus(
+            index_dir=str(self.index_dir), articles=counts["articles"], passages=counts["passages"],
+            sentences=counts["sentences"], model=manifest["model"]["id"], dimension=manifest["model"]["dimension"],
+            built_at=manifest["built_at"], generation=manifest["generation"],
+        )
