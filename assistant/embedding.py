@@ -17,6 +17,8 @@ MODEL_ENV = "ASSISTANT_MODEL"
 QUERY_THREADS = 1
 BUILD_THREADS = max(1, min(4, os.cpu_count() or 1))
 _torch_lock = threading.Lock()
+_load_lock = threading.Lock()
+_loaded: dict[str, object] = {}  # one copy of each model per process, shared by all Embedders
 
 
 def _packaged_model_path() -> Path:
@@ -55,29 +57,31 @@ class Embedder:
         else:  # a hub id: only usable when already in the local cache (we run offline)
             self.path, self.model_id = None, spec
         self.spec = spec
-        self._lock = threading.Lock()
 
     @cached_property
     def fingerprint(self) -> str:
         return _fingerprint(self.path, self.spec)
 
-    @cached_property
+    @property
     def model(self):
-        with self._lock:
-            if "model" in self.__dict__:
-                return self.__dict__["model"]
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            import torch
-            from sentence_transformers import SentenceTransformer
+        key = str(self.path or self.spec)
+        if key in _loaded:
+            return _loaded[key]
+        with _load_lock:
+            if key not in _loaded:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                import torch
+                from sentence_transformers import SentenceTransformer
 
-            torch.set_num_threads(QUERY_THREADS)
-            try:
-                return SentenceTransformer(str(self.path or self.spec), device="cpu")
-            except Exception as exc:  # any loader failure means the same thing to the user
-                raise ModelError(
-                    f"Cannot load embedding model {self.spec!r} ({type(exc).__name__}: {exc}). "
-                    f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
-                ) from None
+                torch.set_num_threads(QUERY_THREADS)
+                try:
+                    _loaded[key] = SentenceTransformer(key, device="cpu")
+                except Exception as exc:  # any loader failure means the same thing to the user
+                    raise ModelError(
+                        f"Cannot load embedding model {self.spec!r} ({type(exc).__name__}: {exc}). "
+                        f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
+                    ) from None
+            return _loaded[key]
 
     @property
     def dimension(self) -> int:

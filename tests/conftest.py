@@ -1,0 +1,53 @@
+"""Shared fixtures: the real packaged model, loaded once; every index in a temporary directory."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+
+from assistant.embedding import Embedder  # noqa: E402
+from assistant.indexer import build_index  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEEDS = ROOT.parent / "shared" / "seeds"
+LUKASHENKO_PATH = "president-of-belarus-causing-trouble-for-putin.md"
+MEETING_PATH = "lukashenko-to-meet-putin-on-friday.md"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    model = Embedder()
+    model.model  # load once for the whole session
+    return model
+
+
+@pytest.fixture
+def corpus_dir(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder) -> Path:
+    """An index of the bundled corpus, shared by read-only tests."""
+    base = tmp_path_factory.mktemp("seed")
+    shutil.copytree(CORPUS, base / "corpus")
+    build_index(base / "corpus", base / "index", embedder=embedder, progress=False)
+    return base / "index"
+
+
+def raw_seed(name: str) -> str:
+    """A seed article as scraped; falls back to the corpus copy when shared/ is absent."""
+    path = next(SEEDS.glob(f"{name}_*.txt"), None) if SEEDS.is_dir() else None
+    if path is not None:
+        return path.read_text(encoding="utf-8")
+    corpus_file = {"000": LUKASHENKO_PATH, "001": MEETING_PATH}[name]
+    return (CORPUS / corpus_file).read_text(encoding="utf-8").split("---\n", 2)[2]

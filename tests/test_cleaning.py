@@ -1,0 +1,83 @@
+import re
+
+import pytest
+
+from assistant.cleaning import clean_paragraphs, is_cruft_line
+from conftest import raw_seed
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_seed_cruft_is_removed(seed):
+    cleaned = "\n\n".join(clean_paragraphs(raw_seed(seed)))
+    for cruft in ("Photo:", "View more", "Tags:", "NEXT ", "Welcome to", "Leave a Reply", "Also read", "<-", "California18"):
+        assert cruft not in cleaned, cruft
+    assert not re.search(r"^-+$", cleaned, re.M)
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])
+def test_no_sentence_of_the_article_is_dropped(seed):
+    cleaned = _norm(" ".join(clean_paragraphs(raw_seed(seed))))
+    boilerplate = "Welcome to California18"
+    checked = 0
+    for paragraph in raw_seed(seed).split("\n\n"):
+        paragraph = _norm(paragraph)
+        # sentences: long enough and ending like one; captions end in a credit, not punctuation
+        if len(paragraph.split()) >= 6 and paragraph[-1] in ".!?”\"" and not paragraph.startswith(boilerplate):
+            assert paragraph in cleaned, paragraph
+            checked += 1
+    assert checked >= 25
+
+
+def test_captions_scraped_twice_are_kept_once_without_credit():
+    paragraphs = clean_paragraphs(raw_seed("001"))
+    border = [p for p in paragraphs if p.startswith("BORDER CONTROL")]
+    assert border == ["BORDER CONTROL: Belarus shares a border with both Russia and Ukraine. The picture is from the border with Ukraine, in the Brest region."]
+
+
+def test_rules_are_general():
+    body = """Headline text here
+
+Next, the minister said the plan would work.
+
+NEXT Another story – Some Site
+
+Photo: JANE DOE / REUTERS
+
+The minister spoke in Oslo. Photo: JANE DOE / REUTERS
+
+Read more
+
+Related: Ten things about budgets
+
+Tags: budget, Oslo
+
+A paragraph.
+
+A paragraph.
+
+© 2024 Example Media. All rights reserved.
+
+ExampleSite"""
+    assert clean_paragraphs(body) == [
+        "Headline text here",
+        "Next, the minister said the plan would work.",
+        "The minister spoke in Oslo.",
+        "A paragraph.",
+    ]
+
+
+@pytest.mark.parametrize("line,cruft", [
+    ("View more", True), ("Share this article", True), ("--", True), ("Also read: The Moscow terror", True),
+    ("Next week the talks resume.", False), ("Photographs were taken: many.", False), ("Tagging along, he left.", False),
+])
+def test_cruft_lines(line, cruft):
+    assert is_cruft_line(line) is cruft
+
+
+def test_quote_and_bullet_lines_start_paragraphs():
+    assert clean_paragraphs("Intro line.\n• first point.\n• second point.\n– A quote, he says.") == [
+        "Intro line.", "• first point.", "• second point.", "– A quote, he says."]
