@@ -96,7 +96,7 @@ class Embedder:
         """Word pieces of each text, without special tokens."""
         if not texts:
             return []
-        ids = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        ids = self.model.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         return [len(x) for x in ids]
 
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False, threads: int = BUILD_THREADS) -> np.ndarray:

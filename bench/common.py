@@ -1,0 +1,63 @@
+"""Shared helpers for the evaluation and benchmark scripts (run from the repository root)."""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+QUESTIONS = SHARED / "eval" / "questions.jsonl"
+SQUAD = SHARED / "data" / "squad-v1.1-dev-half-a.json"
+REUTERS = SHARED / "data" / "reuters21578.jsonl"
+
+_FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "−": "-"})
+
+
+def normalise(text: str) -> str:
+    """NFKC, curly quotes and dashes folded, whitespace collapsed, lower case."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_FOLD)).strip().lower()
+
+
+def dev_questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def squad_articles() -> list[dict]:
+    """[{title, paragraphs: [{context, qas: [{question, answers}]}]}] from the SQuAD half."""
+    return json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+
+
+def write_squad_corpus(directory: Path, articles: list[dict] | None = None) -> list[tuple[str, str, list[str]]]:
+    """One Markdown article per SQuAD paragraph; returns (question, article id, answers)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    questions = []
+    for a_index, article in enumerate(articles or squad_articles()):
+        title = article["title"].replace("_", " ")
+        for p_index, paragraph in enumerate(article["paragraphs"]):
+            name = f"squad-{a_index:02d}-{p_index:03d}"
+            body = paragraph["context"].strip()
+            (directory / f"{name}.md").write_text(f"---\ntitle: {json.dumps(title)}\n---\n{body}\n", encoding="utf-8")
+            for qa in paragraph["qas"]:
+                questions.append((qa["question"], name, [x["text"] for x in qa["answers"]]))
+    return questions
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def p50_p95(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.1f} / {percentile(values, 95) * 1000:.1f} ms"
+
+
+def table(rows: list[list], header: list[str]) -> str:
+    cells = [header] + [[f"{c:.3f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
