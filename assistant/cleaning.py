@@ -20,6 +20,14 @@ The rules are general (no outlet- or article-specific strings) and applied in or
    "Leave a comment", "Follow us on …") or a short label with no sentence punctuation
    (a site name, "The article is in Norwegian"), it is dropped.
 
+7. Glossary tooltips that the page spliced into the text are cut out. A tooltip is a
+   definition sentence glued to its term, recognised by two marks together: its start is
+   glued to the term or is a mid-sentence "The"/"A"/"An" ("tankAn organization …",
+   "Kremlin’s The central complex …") or repeats the term ("TajikistanTajikistan is …"),
+   and its end is glued to the sentence it interrupts (".version", ". have", ". .") or,
+   for a glued start, is simply the end of that definition sentence. Either mark alone
+   is left alone, so "iPhone", "McDonald's" or "e.g. the" are never touched.
+
 A paragraph that is a full sentence is never dropped by rules 3 or 6: those rules only match
 short label-like lines or the fixed boilerplate shapes above.
 """
@@ -56,6 +64,51 @@ _BOILERPLATE = re.compile(
 )
 _LIST_START = re.compile(r"^([•*·]|-(?=\s)|[–—](?=\s|$))")
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]$")
+
+
+_GLUED_END = re.compile(r"(?<=[a-z)”\"])\.(?:(?=[a-z]{2,})| (?=[a-z]{2,}\b)| (?=\.))")
+_SPACED_START = re.compile(r"(?<=[a-zæøå’'] )(?:The|An|A) (?=[a-z])")
+_GLUED_START = re.compile(r"(?<=[a-zA-Z])(?=(?:The|An|A) [a-z])|(?P<term>\b[A-Z][a-z]{3,})(?P=term)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?]\s")
+
+
+def remove_tooltips(paragraph: str) -> str:
+    """Rule 7: cut glossary definitions spliced into a sentence."""
+    for _ in range(10):  # a paragraph rarely holds more than a few
+        cut = _find_tooltip(paragraph)
+        if cut is None:
+            return paragraph
+        start, end = cut
+        before, after = paragraph[:start].rstrip(), paragraph[end:].lstrip()
+        joiner = "" if not before or after[:1] in ".,;:" or not after else " "
+        paragraph = before + joiner + after
+    return paragraph
+
+
+def _find_tooltip(text: str) -> tuple[int, int] | None:
+    """(start, end) of one spliced definition, or None."""
+    for match in _GLUED_START.finditer(text):
+        term = match.group("term")
+        start = match.start() + (len(term) if term else 0)
+        stop = _SENTENCE_BREAK.search(text, start)
+        # a repeated term may define itself over a few sentences; a glued article over one
+        limit = min(len(text), start + 400) if term else (stop.end() + 1 if stop else len(text))
+        end = _GLUED_END.search(text, start, limit)
+        if end is not None:
+            return start, end.start() + 1
+        if term is None and stop is not None:
+            return start, stop.start() + 1
+    for end in _GLUED_END.finditer(text):
+        breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, max(0, end.start() - 300), end.start())]
+        region = breaks[-1] if breaks else max(0, end.start() - 300)
+        articles = list(_SPACED_START.finditer(text, region, end.start()))
+        if articles:
+            return articles[0].start(), end.start() + 1
+        # otherwise only an unambiguous start: the one capitalised word after a lower-case one
+        capitals = [m for m in re.finditer(r"(?<=[a-z] )[A-Z][a-z]+", text[:end.start()]) if m.start() >= region]
+        if len(capitals) == 1:
+            return capitals[0].start(), end.start() + 1
+    return None
 
 
 def _normalise_line(line: str) -> str:
@@ -113,7 +166,7 @@ def clean_paragraphs(body: str) -> list[str]:
     kept: list[str] = []
     seen: set[str] = set()
     for paragraph in split_paragraphs(body):
-        paragraph = _CAPTION_CREDIT.sub("", paragraph).strip()
+        paragraph = remove_tooltips(_CAPTION_CREDIT.sub("", paragraph).strip())
         if not paragraph or paragraph in seen:
             continue
         seen.add(paragraph)

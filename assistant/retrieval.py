@@ -56,7 +56,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class _Query:
+class Query:
     text: str
     vector: np.ndarray
     bm25: np.ndarray  # score per BM25 row
@@ -79,20 +79,23 @@ class Searcher:
         self.embedder = embedder
         self._bm25_row = {int(pid): row for row, pid in enumerate(data.bm25_ids)}
 
-    def _query(self, question: str) -> _Query:
-        return _Query(
+    def query(self, question: str) -> Query:
+        """Everything about the question that scoring needs, computed once."""
+        return Query(
             text=question,
             vector=self.embedder.encode_query(question),
             bm25=lexical.scores(self.data.bm25, question, len(self.data.bm25_ids)),
             words=frozenset(lexical.tokenize([question])[0]),
         )
 
-    def search(self, question: str, k: int = 5, *, method: str = "rerank", candidates: int = CANDIDATES) -> list[Hit]:
+    def search(
+        self, question: str, k: int = 5, *, method: str = "rerank", candidates: int = CANDIDATES, query: Query | None = None
+    ) -> list[Hit]:
         """The `k` best passages for `question`, best first."""
         data = self.data
         if not question.strip() or data.vectors.ntotal == 0 or k <= 0:
             return []
-        query = self._query(question)
+        query = query or self.query(question)
         pool = max(k, candidates)
         dense_scores, dense_ids = data.vectors.search(query.vector[None, :], min(pool, data.vectors.ntotal))
         dense = [int(i) for i in dense_ids[0] if i >= 0]
@@ -113,7 +116,7 @@ class Searcher:
         order = np.argsort(-combined, kind="stable")[:k]
         return [self._hit(ids[i], float(combined[i]), {n: v[i] for n, v in features.items()}) for i in order]
 
-    def _features(self, query: _Query, ids: list[int]) -> dict[str, np.ndarray]:
+    def _features(self, query: Query, ids: list[int]) -> dict[str, np.ndarray]:
         data = self.data
         id_array = np.array(ids, dtype=np.int64)
         passage_vectors = data.vectors.reconstruct_batch(id_array) if ids else np.zeros((0, len(query.vector)))

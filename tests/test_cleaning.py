@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from assistant.cleaning import clean_paragraphs, is_cruft_line
+from assistant.cleaning import clean_paragraphs, is_cruft_line, remove_tooltips
 from conftest import raw_seed
 
 
@@ -24,7 +24,7 @@ def test_no_sentence_of_the_article_is_dropped(seed):
     boilerplate = "Welcome to California18"
     checked = 0
     for paragraph in raw_seed(seed).split("\n\n"):
-        paragraph = _norm(paragraph)
+        paragraph = remove_tooltips(_norm(paragraph))
         # sentences: long enough and ending like one; captions end in a credit, not punctuation
         if len(paragraph.split()) >= 6 and paragraph[-1] in ".!?”\"" and not paragraph.startswith(boilerplate):
             assert paragraph in cleaned, paragraph
@@ -81,3 +81,22 @@ def test_cruft_lines(line, cruft):
 def test_quote_and_bullet_lines_start_paragraphs():
     assert clean_paragraphs("Intro line.\n• first point.\n• second point.\n– A quote, he says.") == [
         "Intro line.", "• first point.", "• second point.", "– A quote, he says."]
+
+
+def test_glossary_tooltips_are_cut_from_the_seed():
+    cleaned = " ".join(clean_paragraphs(raw_seed("000")))
+    for fixed in ("The think tank The Institute for the Study of War", "undermines Kremlin’s version of the escape route",
+                  "ISKP have claimed responsibility", "introduced sanctions against Belarus",
+                  "former Soviet republic Tajikistan.", "deprives Putin of Ukraine-the narrative around the terrorist operation"):
+        assert fixed in cleaned, fixed
+    for definition in ("An organization that conducts research", "also used as a term for", "Punitive measures",
+                       "among the poorest", "A narrative or a way"):
+        assert definition not in cleaned, definition
+
+
+@pytest.mark.parametrize("text", [
+    "He bought an iPhone at McDonald's. Then he left.", "Use e.g. the tool today.", "YouTube is big. The site grows.",
+    "Visit example.com today.", "The Chief Executive said growth was slow.",
+])
+def test_tooltip_rule_leaves_ordinary_text_alone(text):
+    assert remove_tooltips(text) == text
