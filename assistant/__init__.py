@@ -9,6 +9,7 @@ for _name, _value in (("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from pathlib import Path  # noqa: E402
 
+from .answer import ABSTAIN_TEXT, Answer, Citation  # noqa: E402
 from .errors import AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError, ModelError  # noqa: E402
 from .indexer import BuildReport, FileError, build_index  # noqa: E402
 from .retrieval import Hit  # noqa: E402
@@ -29,7 +30,13 @@ def retrieve(question: str, k: int = 5, *, index_dir: str | Path = "index") -> l
     return _assistant(index_dir).retrieve(question, k)
 
 
+def ask(question: str, *, history=(), index_dir: str | Path = "index") -> Answer:
+    """A short answer whose every sentence cites its passage; declines when the articles don't cover it."""
+    return _assistant(index_dir).ask(question, history=history)
+
+
 __all__ = [
+    "ABSTAIN_TEXT", "Answer", "Citation", "ask",
     "Assistant", "AssistantError", "ArticleError", "BuildReport", "CorpusError", "FileError", "Hit",
     "IndexMismatchError", "IndexNotFoundError", "IndexStatus", "ModelError", "build_index", "retrieve",
 ]

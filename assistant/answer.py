@@ -20,10 +20,14 @@ SENTENCE_POOL = 5  # passages whose sentences may be used
 MAX_SENTENCES = 4
 MAX_WORDS = 120
 MMR_LAMBDA = 0.7
+SPEAKER_BONUS = 0.1  # a quote by the person the question names
+SAME_PASSAGE_PENALTY = 0.08  # spread the answer over passages (and so over articles)
+_LIST_MARK = re.compile(r"^[•*·]\s*|^-\s+")
 KEEP_RELATIVE = 0.72  # a sentence must score this share of the best one to be used
-ABSTAIN_BELOW = 0.35  # confidence threshold, calibrated in bench/eval_answers.py
+ABSTAIN_BELOW = 0.45  # balances false-abstain and false-answer on SQuAD (bench/eval_answers.py)
 _BACK_REFERENCE = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|but|and|so|then|there)\b", re.I)
-_SENTENCE_LIKE = re.compile(r"[.!?\"”’)]$")
+_SENTENCE_LIKE = re.compile(r"[.!?\"”’):]$")
+_INTRODUCES = re.compile(r":$")  # "Røseth points to two possible reasons:" brings what follows
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,12 @@ def _paragraph_of(hit: Hit, start: int) -> tuple[int, str]:
             return offset, chunk
         offset += len(chunk) + 2
     return 0, hit.text
+
+
+def _names_match(speaker: str, question: str) -> bool:
+    """The question names the speaker (first six letters of a name word, to survive typos)."""
+    words = {w[:6].lower() for w in re.findall(r"\w+", question) if w[:1].isupper() and len(w) >= 4}
+    return any(part[:6].lower() in words for part in speaker.split() if len(part) >= 4)
 
 
 def _content_words(text: str) -> set[str]:
@@ -130,10 +140,13 @@ class Composer:
                     continue  # headings, labels, fragments
                 words = _content_words(text)
                 overlap = len(query.words & words) / len(query.words) if query.words else 0.0
-                relevance = 0.6 * float(sims[index]) + 0.25 * overlap + 0.15 * (hit.score / top_score if top_score else 0)
+                relevance = 0.5 * float(sims[index]) + 0.2 * overlap + 0.3 * (hit.score / top_score if top_score else 0)
                 p_start, paragraph = _paragraph_of(hit, start)
-                out.append(_Sentence(rank, index, text, paragraph, self._previous_paragraph(hit, p_start),
-                                     vectors[index], relevance))
+                previous = self._previous_paragraph(hit, p_start)
+                speaker = quotes.speaker(paragraph, previous)
+                if speaker and _names_match(speaker, query.text):
+                    relevance += SPEAKER_BONUS  # "What does Hansen say …": Hansen's own words first
+                out.append(_Sentence(rank, index, text, paragraph, previous, vectors[index], relevance))
         return out
 
     def _select(self, candidates: list[_Sentence]) -> list[_Sentence]:
@@ -147,8 +160,8 @@ class Composer:
         while pool and len(chosen) < MAX_SENTENCES:
             def mmr(c: _Sentence) -> float:
                 redundancy = max((float(c.vector @ s.vector) for s in chosen), default=0.0)
-                new_article = chosen and all(s.hit_rank != c.hit_rank for s in chosen)
-                return MMR_LAMBDA * c.relevance - (1 - MMR_LAMBDA) * redundancy + (0.02 if new_article else 0.0)
+                same_passage = any(s.hit_rank == c.hit_rank for s in chosen)
+                return MMR_LAMBDA * c.relevance - (1 - MMR_LAMBDA) * redundancy - (SAME_PASSAGE_PENALTY if same_passage else 0.0)
             pick = max(pool, key=mmr)
             pool.remove(pick)
             if chosen and max(float(pick.vector @ s.vector) for s in chosen) > 0.9:
@@ -163,6 +176,9 @@ class Composer:
         """(hit rank, sentence index) pairs; a back-referring sentence brings the one before it."""
         keys = {(c.hit_rank, c.index) for c in chosen}
         for c in chosen:
+            hit = hits[c.hit_rank]
+            if _INTRODUCES.search(c.text) and c.index + 1 < len(hit.sentences):
+                keys.add((c.hit_rank, c.index + 1))
             if c.index > 0 and _BACK_REFERENCE.match(quotes.QUOTE_MARK.sub("", c.text)):
                 hit = hits[c.hit_rank]
                 before = hit.sentences[c.index - 1]
@@ -206,7 +222,7 @@ class Composer:
                 if quotes.short_name(speaker) not in speakers.setdefault(rank, []):
                     speakers[rank].append(quotes.short_name(speaker))
             else:
-                text = quotes.QUOTE_MARK.sub("", text)
+                text = _LIST_MARK.sub("", quotes.QUOTE_MARK.sub("", text))
             last = pieces[-1] if pieces else None
             if last and last[0] == number and last[1] == (p_start, speaker) and speaker:
                 last[2].append(text)  # consecutive sentences of one quote become one quotation

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 1
+CLEANING_VERSION = 2
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _SEPARATOR = re.compile(r"^[\s\-–—_=*~•·.|]+$")

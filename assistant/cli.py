@@ -69,6 +69,36 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    from .render import to_json, to_markdown
+    from .service import Assistant
+
+    answer = Assistant(args.index, model=args.model).ask(args.question)
+    print(to_json(answer) if args.json else to_markdown(answer))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from .render import to_markdown
+    from .service import Assistant
+
+    assistant = Assistant(args.index, model=args.model)
+    assistant.searcher()  # load before the first prompt
+    history: list[tuple[str, object]] = []
+    print("Ask about the articles; follow-up questions work. Ctrl-D to leave.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        answer = assistant.ask(question, history=history)
+        print(to_markdown(answer))
+        history.append((question, answer))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     parser.add_argument("--model", help="embedding model directory (default: the packaged all-MiniLM-L6-v2)")
@@ -86,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="passages to show (default: 5)")
     p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("ask", help="a short answer with numbered citations")
+    p.add_argument("question")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (Ctrl-D to leave)")
+    p.set_defaults(run=cmd_chat)
 
     for p in sub.choices.values():
         p.add_argument("--index", default="index", help="index directory (default: index)")

@@ -71,8 +71,10 @@ class Embedder:
             if key not in _loaded:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 import torch
+                import transformers
                 from sentence_transformers import SentenceTransformer
 
+                transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per start
                 torch.set_num_threads(QUERY_THREADS)
                 try:
                     _loaded[key] = SentenceTransformer(key, device="cpu")

@@ -5,7 +5,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Sequence
+
 from . import store
+from .answer import Answer, Composer
+from .conversation import rewrite
 from .embedding import Embedder
 from .indexer import BuildReport, build_index
 from .retrieval import Hit, Searcher
@@ -58,6 +62,11 @@ class Assistant:
 
     def retrieve(self, question: str, k: int = 5, *, method: str = "rerank") -> list[Hit]:
         return self.searcher().search(question, k, method=method)
+
+    def ask(self, question: str, *, history: Sequence[tuple[str, object]] = ()) -> Answer:
+        """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first."""
+        query = rewrite(question, list(history))
+        return Composer(self.searcher()).compose(question, query)
 
     def status(self) -> IndexStatus:
         manifest = store.read_manifest(self.index_dir)

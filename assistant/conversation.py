@@ -1,0 +1,65 @@
+"""Follow-up questions: detect questions that lean on the conversation and rewrite the query.
+
+"What does he say about the escape route?" after "Who is Tom Røseth?" is searched as
+"What does he say about the escape route? Tom Røseth", and "And Hansen?" after "What does
+Røseth think of the border?" as "And Hansen? What does think of the border". A question that names its own
+subject is searched as asked, so earlier turns never leak into an unrelated answer.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+_PRONOUNS = re.compile(
+    r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
+_FOLLOW_UP_OPENERS = re.compile(r"^\s*(what about|how about|and\b|also\b|why\?|why not|what else|anything else|more\b|who else)", re.I)
+_NAME = re.compile(r"\b[A-ZÆØÅ][\wæøåäöü'’-]+(?:\s+[A-ZÆØÅ][\wæøåäöü'’-]+)*")
+_QUESTION_WORDS = {"What", "Who", "Why", "How", "When", "Where", "Which", "Is", "Are", "Does", "Do", "Did", "Can",
+                   "Could", "Would", "Will", "Should", "Tell", "The", "A", "An", "And", "But", "In", "On", "According"}
+_SHORT = 3  # words: "And Hansen?" is short, so it leans on the conversation
+
+
+def entities(text: str) -> list[str]:
+    """Names in `text`: runs of capitalised words, question words left out."""
+    found = []
+    for match in _NAME.finditer(text):
+        words = match.group(0).split()
+        while words and words[0] in _QUESTION_WORDS:
+            words.pop(0)
+        name = " ".join(words).rstrip("’'s").strip()
+        if name and name not in found:
+            found.append(name)
+    return found
+
+
+def is_follow_up(question: str) -> bool:
+    """True when the question cannot be understood without the previous turns."""
+    if _FOLLOW_UP_OPENERS.search(question):
+        return True
+    if _PRONOUNS.search(question) and not entities(question):
+        return True
+    return len(re.findall(r"\w+", question)) <= _SHORT
+
+
+def _text(answer: object) -> str:
+    return getattr(answer, "text", answer) if answer is not None else ""
+
+
+def rewrite(question: str, history: Sequence[tuple[str, object]]) -> str:
+    """The query to search: the question, plus the names of the conversation when it leans on them."""
+    if not history or not is_follow_up(question):
+        return question
+    own = set(entities(question))
+    if own:  # "What about Hansen?": a new subject, the previous question's topic
+        topic = history[-1][0]
+        for name in entities(topic):
+            topic = topic.replace(name, " ")
+        topic = re.sub(r"\s+", " ", re.sub(r"[?!.]", " ", topic)).strip()
+        return f"{question.strip()} {topic}" if topic else question
+    for previous_question, previous_answer in reversed(history):
+        names = [n for n in entities(previous_question) if n not in own]
+        if not names:  # the previous question had no name: take the first of its answer
+            names = [n for n in entities(_text(previous_answer))[:1] if n not in own]
+        if names:
+            return f"{question.strip()} {' '.join(names)}"
+    return question
