@@ -200,7 +200,6 @@ class Composer:
         article_rank: dict[str, int] = {}
         for rank, _ in keys:
             article_rank.setdefault(hits[rank].article_id, rank)
-            article_rank[hits[rank].article_id] = min(article_rank[hits[rank].article_id], rank)
         keys.sort(key=lambda k: (article_rank[hits[k[0]].article_id], hits[k[0]].start + hits[k[0]].sentences[k[1]][0]))
         return self._render(question, query_text, hits, keys, confidence)
 
