@@ -2,8 +2,9 @@
 
 "What does he say about the escape route?" after "Who is Tom Røseth?" is searched as
 "What does he say about the escape route? Tom Røseth", and "And Hansen?" after "What does
-Røseth think of the border?" as "And Hansen? What does think of the border". A question that names its own
-subject is searched as asked, so earlier turns never leak into an unrelated answer.
+Røseth think of the border?" as "And Hansen? What does think of the border". "He", "she" and
+their forms always point back to someone named earlier. Otherwise a question that names its
+own subject is searched as asked, so earlier turns never leak into an unrelated answer.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Sequence
 
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)  # always someone named earlier
 _FOLLOW_UP_OPENERS = re.compile(r"^\s*(what about|how about|and\b|also\b|why\?|why not|what else|anything else|more\b|who else)", re.I)
 _NAME = re.compile(r"\b[A-ZÆØÅ][\wæøåäöü'’-]+(?:\s+[A-ZÆØÅ][\wæøåäöü'’-]+)*")
 _QUESTION_WORDS = {"What", "Who", "Why", "How", "When", "Where", "Which", "Is", "Are", "Does", "Do", "Did", "Can",
@@ -36,7 +38,7 @@ def is_follow_up(question: str) -> bool:
     """True when the question cannot be understood without the previous turns."""
     if _FOLLOW_UP_OPENERS.search(question):
         return True
-    if _PRONOUNS.search(question) and not entities(question):
+    if _PERSONAL.search(question) or (_PRONOUNS.search(question) and not entities(question)):
         return True
     return len(re.findall(r"\w+", question)) <= _SHORT
 
@@ -50,7 +52,7 @@ def rewrite(question: str, history: Sequence[tuple[str, object]]) -> str:
     if not history or not is_follow_up(question):
         return question
     own = set(entities(question))
-    if own:  # "What about Hansen?": a new subject, the previous question's topic
+    if own and not _PERSONAL.search(question):  # "What about Hansen?": a new subject, the previous question's topic
         topic = history[-1][0]
         for name in entities(topic):
             topic = topic.replace(name, " ")
@@ -63,3 +65,42 @@ def rewrite(question: str, history: Sequence[tuple[str, object]]) -> str:
         if names:
             return f"{question.strip()} {' '.join(names)}"
     return question
+
+
+def _content_text(content: object) -> str:
+    """Text of a chat message's content: a string, or browser-style parts [{"type": "text", "text": …}]."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", "")) if content.get("type", "text") == "text" else ""
+    if isinstance(content, (list, tuple)):
+        return " ".join(filter(None, (_content_text(part) for part in content)))
+    return ""  # files, images, components: nothing to search with
+
+
+def _field(message: object, name: str):
+    return message.get(name) if isinstance(message, dict) else getattr(message, name, None)
+
+
+_CITATION = re.compile(r"\s*\[\d+\]")
+
+
+def history_pairs(messages: Sequence[object]) -> list[tuple[str, str]]:
+    """(question, answer text) pairs from chat messages (dicts or message objects), oldest first.
+
+    Messages with a metadata title (the Sources lists, search notes) are not part of the
+    conversation; citation markers are dropped from answers.
+    """
+    pairs: list[tuple[str, str]] = []
+    for message in messages:
+        metadata = _field(message, "metadata") or {}
+        if (metadata.get("title") if isinstance(metadata, dict) else getattr(metadata, "title", None)):
+            continue
+        text = _content_text(_field(message, "content")).strip()
+        role = _field(message, "role")
+        if role == "user" and text:
+            pairs.append((text, ""))
+        elif role == "assistant" and text and pairs:
+            question, answer = pairs[-1]
+            pairs[-1] = (question, f"{answer} {_CITATION.sub('', text)}".strip())
+    return pairs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,13 @@ def article_id(relative_path: str) -> str:
     """Stable id from the path: lower-case slug of the path without its suffix."""
     stem = relative_path.rsplit(".", 1)[0]
     return re.sub(r"[^a-z0-9/]+", "-", stem.lower()).strip("-/") or "article"
+
+
+def text_hash(text: str) -> str:
+    """Identity of an article's words, blind to case, spacing and quote styles."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = re.sub(r"[\"'“”‘’«»]", "", folded)
+    return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

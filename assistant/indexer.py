@@ -15,7 +15,7 @@ import numpy as np
 from . import lexical, store
 from .chunking import DEFAULT_PASSAGE_TOKENS, Passage, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
-from .corpus import Article, load_corpus
+from .corpus import Article, load_corpus, text_hash
 from .embedding import Embedder
 from .errors import IndexNotFoundError
 from .store import IndexData, StoredPassage
@@ -99,6 +99,7 @@ def _article_entry(article: Article, passage_ids: list[int]) -> dict:
         "path": article.path, "hash": article.content_hash, "title": article.title,
         "outlet": article.outlet, "published": article.published, "url": article.url,
         "byline": article.byline, "paragraphs": len(article.paragraphs), "passages": passage_ids,
+        "text_hash": text_hash(article.text),  # finds the same article added again under another name
     }
 
 

@@ -1,10 +1,13 @@
 """Answers as Markdown (answer + numbered sources with cited sentences marked) and as JSON."""
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import asdict
 
 from .answer import Answer, Citation
+from .retrieval import Hit
 
 
 def marked_passage(citation: Citation, mark: str = "**") -> str:
@@ -48,3 +51,69 @@ def to_dict(answer: Answer) -> dict:
 
 def to_json(answer: Answer) -> str:
     return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
+
+
+# For the browser: article text is shown as Markdown, so it is escaped first (it may hold
+# "*", "_" or HTML), and cited sentences are wrapped in <mark>.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|#])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally by a Markdown renderer; "[n]" citations stay readable."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _quote(text: str) -> str:
+    return "\n>\n".join(f"> {paragraph}" for paragraph in text.split("\n\n"))
+
+
+def highlighted(citation: Citation) -> str:
+    """The cited passage as a Markdown block quote with its cited sentences in <mark>."""
+    text, out, cursor = citation.hit.text, [], 0
+    for start, end in citation.spans:
+        out += [escape_markdown(text[cursor:start]), "<mark>", escape_markdown(text[start:end]), "</mark>"]
+        cursor = end
+    out.append(escape_markdown(text[cursor:]))
+    return _quote("".join(out))
+
+
+def _where(hit: Hit) -> str:
+    return " · ".join(x for x in (hit.outlet, hit.published or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
+                                  f"{hit.paragraph_label.lstrip('¶')}") if x)
+
+
+def chat_sources(answer: Answer) -> str:
+    """The collapsible Sources message under an answer: each cited passage, cited sentences marked."""
+    blocks = []
+    for c in answer.citations:
+        heading = f"**[{c.number}] {escape_markdown(c.hit.title)}** — {escape_markdown(_where(c.hit))}"
+        blocks.append(f"{heading}\n\n{highlighted(c)}")
+    return "\n\n".join(blocks)
+
+
+def closest_passages(answer: Answer, n: int = 3) -> str:
+    """For an abstention: the nearest passages, plainly marked as not answering."""
+    blocks = [f"**{escape_markdown(h.title)}** — {escape_markdown(_where(h))}\n\n{_quote(escape_markdown(h.text))}"
+              for h in answer.hits[:n]]
+    return "These passages came closest, but none of them answers the question.\n\n" + "\n\n".join(blocks)
+
+
+def sources_panel(answer: Answer) -> str:
+    """Side panel for the latest answer: every cited passage in full, with where it sits."""
+    lines = [f"### Sources\n_For:_ {escape_markdown(answer.question)}"]
+    if answer.rewritten:
+        lines.append(f"_Searched for:_ {escape_markdown(answer.query)}")
+    if answer.abstained:
+        lines.append("**Not covered by the articles.** " + closest_passages(answer))
+        return "\n\n".join(lines)
+    for c in answer.citations:
+        hit = c.hit
+        lines.append(f"#### [{c.number}] {escape_markdown(hit.title)}")
+        detail = [escape_markdown(_where(hit)), f"file `{hit.path}`"]
+        if c.speakers:
+            detail.append("quoting " + escape_markdown(", ".join(c.speakers)))
+        if hit.url and hit.url.startswith(("https://", "http://")):  # never a javascript: link
+            detail.append(f"[original article]({hit.url.replace('(', '%28').replace(')', '%29')})")
+        lines.append(" · ".join(detail))
+        lines.append(highlighted(c))
+    return "\n\n".join(lines)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from typing import Sequence
 
-from . import store
+from . import library, store
 from .answer import Answer, Composer
 from .conversation import rewrite
 from .embedding import Embedder
+from .errors import ArticleError
 from .indexer import BuildReport, build_index
+from .library import ArticleInfo
 from .retrieval import Hit, Searcher
 
 
@@ -40,6 +42,7 @@ class Assistant:
         self.embedder = Embedder(model)
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
+        self._corpus_lock = threading.Lock()  # one add or remove at a time: check, write, index
 
     def build(self, *, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
         report = build_index(self.corpus_dir, self.index_dir, rebuild=rebuild, embedder=self.embedder, progress=progress)
@@ -76,3 +79,47 @@ class Assistant:
             sentences=counts["sentences"], model=manifest["model"]["id"], dimension=manifest["model"]["dimension"],
             built_at=manifest["built_at"], generation=manifest["generation"],
         )
+
+    def articles(self) -> list[ArticleInfo]:
+        """The indexed articles, newest first."""
+        return library.indexed_articles(store.read_manifest(self.index_dir))
+
+    def add_article(self, data: bytes, *, name: str = "pasted article", suffix: str = ".md") -> tuple[ArticleInfo, BuildReport]:
+        """Check, write into the corpus and index one article; the next question can cite it.
+
+        Anything wrong raises ArticleError (naming `name`) and leaves corpus and index as they were.
+        """
+        with self._corpus_lock:
+            known = store.read_manifest(self.index_dir)["articles"]
+            filename, article = library.prepare(data, name, suffix, self.corpus_dir, known)
+            path = library.write_atomically(self.corpus_dir, filename, data)
+            try:
+                report = self.build(progress=False)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            failed = [e for e in report.errors if e.path == filename]
+            if failed or article.id not in store.read_manifest(self.index_dir)["articles"]:
+                path.unlink(missing_ok=True)
+                raise ArticleError(name, failed[0].reason if failed else "it could not be indexed")
+            info = next(a for a in self.articles() if a.id == article.id)
+            return info, report
+
+    def remove_article(self, article_id: str) -> tuple[ArticleInfo, BuildReport]:
+        """Delete an article's file and its passages from the index."""
+        with self._corpus_lock:
+            infos = {a.id: a for a in self.articles()}
+            if article_id not in infos:
+                raise ArticleError(article_id, "is not in the index; refresh the article list")
+            if len(infos) == 1:
+                raise ArticleError(infos[article_id].path, "is the only article; add another before removing it")
+            path = library.corpus_path(self.corpus_dir, infos[article_id].path)
+            data = path.read_bytes() if path.is_file() else None
+            path.unlink(missing_ok=True)
+            try:
+                report = self.build(progress=False)
+            except BaseException:
+                if data is not None:  # put it back: the index still holds it
+                    library.write_atomically(path.parent, path.name, data)
+                raise
+            return infos[article_id], report

@@ -51,3 +51,33 @@ def raw_seed(name: str) -> str:
         return path.read_text(encoding="utf-8")
     corpus_file = {"000": LUKASHENKO_PATH, "001": MEETING_PATH}[name]
     return (CORPUS / corpus_file).read_text(encoding="utf-8").split("---\n", 2)[2]
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, embedder):
+    """The real browser app on a free port, over a temporary copy of the corpus and its own index."""
+    from types import SimpleNamespace
+
+    from assistant import Assistant
+    from assistant.web import build_demo, launch_options
+
+    base = tmp_path_factory.mktemp("app")
+    shutil.copytree(CORPUS, base / "corpus")
+    assistant = Assistant(base / "index", base / "corpus")
+    assistant.build(progress=False)
+    demo = build_demo(assistant, stream_delay=0.002)
+    demo.queue(default_concurrency_limit=2)
+    _, url, _ = demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, **launch_options())
+    yield SimpleNamespace(url=url, assistant=assistant, corpus=base / "corpus", index=base / "index", screenshots=base)
+    demo.close()

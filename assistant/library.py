@@ -1,0 +1,122 @@
+"""Adding and removing articles in the corpus directory, as the browser's Articles tab does.
+
+An added article is checked completely before anything is written: type, size, text,
+front matter and duplicate content. Its file name comes from its title (never from an
+upload's name) and it is written atomically, so the corpus never holds half a file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .corpus import Article, parse_article, text_hash
+from .errors import ArticleError
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
+UPLOAD_SUFFIXES = (".txt", ".md")
+_MAX_SLUG = 80
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article as listed to readers."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    passages: int
+    path: str
+
+
+def indexed_articles(manifest: dict) -> list[ArticleInfo]:
+    """The articles of an index manifest, newest first, undated ones last, then by title."""
+    infos = [
+        ArticleInfo(aid, meta["title"], meta.get("outlet"), meta.get("published"), len(meta["passages"]), meta["path"])
+        for aid, meta in manifest["articles"].items()
+    ]
+    infos.sort(key=lambda a: a.title.lower())
+    infos.sort(key=lambda a: a.published or "", reverse=True)
+    return infos
+
+
+def slug(title: str) -> str:
+    """A file-name stem from a title: ASCII letters, digits and hyphens only."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:_MAX_SLUG].rstrip("-")
+    return stem or "article"
+
+
+def _free_name(corpus_dir: Path, stem: str, suffix: str) -> str:
+    existing = {p.stem.lower() for p in corpus_dir.iterdir()} if corpus_dir.is_dir() else set()
+    name, n = stem, 2
+    while name in existing:
+        name, n = f"{stem}-{n}", n + 1
+    return name + suffix
+
+
+def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: str = "", url: str = "") -> bytes:
+    """A Markdown file with front matter for an article typed or pasted into the page."""
+    if not title.strip():
+        raise ArticleError("pasted article", "give the article a title")
+    if not text.strip():
+        raise ArticleError("pasted article", "paste the article's text")
+    meta = {"title": title.strip()}
+    meta.update({k: v.strip() for k, v in (("outlet", outlet), ("published", published), ("url", url)) if v and v.strip()})
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    return f"---\n{front}---\n\n{text.strip()}\n".encode("utf-8")
+
+
+def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path, known: dict[str, dict]) -> tuple[str, Article]:
+    """(file name, parsed article) for new article bytes, or ArticleError saying what is wrong.
+
+    `label` names the input in messages (e.g. the upload's name); `known` is the index
+    manifest's articles, checked for the same text under another name.
+    """
+    suffix = suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ArticleError(label, f"only {' and '.join(UPLOAD_SUFFIXES)} files can be added, not '{suffix or 'no suffix'}'")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ArticleError(label, f"the file is {len(data) / 2**20:.1f} MB; articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
+    draft = parse_article(data, label if label.lower().endswith(suffix) else label + suffix)
+    name = _free_name(corpus_dir, slug(draft.title), suffix)
+    article = parse_article(data, name)  # again, so its id comes from the final file name
+    content = text_hash(article.text)
+    raw = hashlib.sha256(data).hexdigest()
+    for meta in known.values():
+        if meta.get("text_hash") == content or meta["hash"] == raw:
+            raise ArticleError(label, f"the same text is already indexed as “{meta['title']}” ({meta['path']})")
+    return name, article
+
+
+def write_atomically(corpus_dir: Path, name: str, data: bytes) -> Path:
+    """Write `corpus_dir/name` via a hidden temporary file, so readers see all or nothing."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    target = corpus_dir / name
+    fd, temp = tempfile.mkstemp(prefix=".adding-", dir=corpus_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def corpus_path(corpus_dir: Path, relative: str) -> Path:
+    """The file of an indexed article, refusing anything outside the corpus directory."""
+    root = corpus_dir.resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise ArticleError(relative, "is not inside the corpus directory")
+    return path

@@ -1,0 +1,195 @@
+"""The browser app (Gradio): a chat with streamed, cited answers and a sources panel, and an
+Articles tab to list, add and remove articles. Gradio is imported only by `build_demo`.
+
+API endpoints (for gradio_client): /chat, /list_articles, /add_files, /add_text, /remove_article.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from . import render
+from .answer import Answer
+from .conversation import history_pairs
+from .errors import AssistantError
+from .library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES
+from .service import Assistant
+
+EXAMPLES = (
+    "Why might Lukashenko deviate from Moscow?",
+    "Who is Tom Røseth?",
+    "What will Putin and Lukashenko discuss on Friday?",
+)
+CHAT_CONCURRENCY = 8  # answers cost ~20 ms of CPU; the queue keeps more than this waiting, not failing
+STREAM_WORDS = 3  # words per streamed piece
+STREAM_DELAY = 0.015  # seconds between pieces: reads as typing, ~0.5 s for a 100-word answer
+UPLOAD_LIMIT = "10mb"  # Gradio's hard cap; below it our own 2 MB check explains the refusal
+PANEL_EMPTY = ("### Sources\nAsk a question: the passages its answer cites appear here in full, "
+               "with the cited sentences highlighted.")
+HEADER = ("## News assistant\nAnswers are built from the articles' own sentences, and every sentence "
+          "cites the passage it comes from. When the articles don't cover a question, it says so.")
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: auto; }
+#sources-panel { max-height: 72vh; overflow-y: auto; padding: 0 8px; }
+#sources-panel mark, #chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+#sources-panel blockquote { border-left: 3px solid #cbd5e1; margin-left: 0; padding-left: 10px; color: #334155; }
+"""
+
+
+def answerable_examples(assistant: Assistant, candidates=EXAMPLES) -> list[str]:
+    """The example questions this corpus answers (none of the defaults fit another corpus)."""
+    return [q for q in candidates if not assistant.ask(q).abstained]
+
+
+def stream_pieces(text: str, words: int = STREAM_WORDS) -> list[str]:
+    """`text` cut into pieces of a few words; joined they give `text` back exactly."""
+    tokens = re.findall(r"\s*\S+\s*", text) or [text]
+    return ["".join(tokens[i:i + words]) for i in range(0, len(tokens), words)]
+
+
+def article_rows(assistant: Assistant) -> list[list]:
+    return [[a.title, a.outlet or "", a.published or "", a.passages, a.path] for a in assistant.articles()]
+
+
+def summary(assistant: Assistant) -> str:
+    status = assistant.status()
+    return (f"**{status.articles} article{'s' * (status.articles != 1)}**, {status.passages} passages, "
+            f"updated {status.built_at.replace('T', ' ')[:16]} UTC · model {status.model}")
+
+
+def _messages(gr, answer: Answer, shown: str, done: bool) -> list:
+    """The chat messages for `answer` with `shown` of its text streamed so far."""
+    messages = []
+    if answer.rewritten:
+        messages.append(gr.ChatMessage(
+            content="A follow-up leans on the conversation, so it was searched together with the names from earlier turns.",
+            metadata={"title": f"Searched for: {answer.query}", "status": "done"}))
+    messages.append(gr.ChatMessage(content=render.escape_markdown(shown)))
+    if done and answer.abstained and answer.hits:
+        messages.append(gr.ChatMessage(content=render.closest_passages(answer),
+                                       metadata={"title": "Closest passages (they do not answer it)", "status": "done"}))
+    elif done and answer.citations:
+        messages.append(gr.ChatMessage(content=render.chat_sources(answer),
+                                       metadata={"title": f"Sources ({len(answer.citations)})", "status": "done"}))
+    return messages
+
+
+def build_demo(assistant: Assistant, *, examples: list[str] | None = None, stream_delay: float = STREAM_DELAY):
+    """The whole app as a gr.Blocks; launch it with `launch_options()`."""
+    import gradio as gr
+
+    def respond(message, history):
+        question = (message if isinstance(message, str) else str(message or "")).strip()
+        if not question:
+            yield [gr.ChatMessage(content="Type a question about the articles.")], PANEL_EMPTY
+            return
+        try:
+            answer = assistant.ask(question, history=history_pairs(history))
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+        shown = ""
+        for piece in stream_pieces(answer.text):
+            shown += piece
+            yield _messages(gr, answer, shown, done=False), gr.skip()
+            time.sleep(stream_delay)
+        yield _messages(gr, answer, answer.text, done=True), render.sources_panel(answer)
+
+    def refresh():
+        choices = [(f"{a.title} ({a.path})", a.id) for a in assistant.articles()]
+        return article_rows(assistant), gr.update(choices=choices, value=None), summary(assistant)
+
+    def add_files(files):
+        if not files:
+            return ("Choose one or more .txt or .md files first.", *refresh())
+        lines = []
+        for item in files:
+            path = Path(item if isinstance(item, str) else getattr(item, "name", item.get("path", "")))
+            try:
+                if path.stat().st_size > MAX_UPLOAD_BYTES:  # don't read it at all
+                    raise AssistantError(f"{path.name}: the file is {path.stat().st_size / 2**20:.1f} MB; "
+                                         f"articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
+                info, report = assistant.add_article(path.read_bytes(), name=path.name, suffix=path.suffix)
+                lines.append(f"✅ Added “{info.title}”: {info.passages} passages, indexed in {report.seconds:.1f} s.")
+            except AssistantError as exc:
+                lines.append(f"❌ Not added: {exc}")
+        return ("\n\n".join(lines), *refresh())
+
+    def add_text(title, outlet, published, url, text):
+        from .library import pasted_article_bytes
+
+        try:
+            data = pasted_article_bytes(title or "", text or "", outlet=outlet or "", published=published or "", url=url or "")
+            info, report = assistant.add_article(data, name=f"“{(title or '').strip() or 'pasted article'}”")
+        except AssistantError as exc:
+            return (f"❌ Not added: {exc}", *refresh())
+        return (f"✅ Added “{info.title}”: {info.passages} passages, indexed in {report.seconds:.1f} s.", *refresh())
+
+    def remove(article_id):
+        if not article_id:
+            return ("Choose an article to remove.", *refresh())
+        try:
+            info, _ = assistant.remove_article(article_id)
+        except AssistantError as exc:
+            return (f"❌ Not removed: {exc}", *refresh())
+        return (f"🗑️ Removed “{info.title}” and its {info.passages} passages.", *refresh())
+
+    examples = answerable_examples(assistant) if examples is None else examples
+    with gr.Blocks(title="News assistant", fill_height=True) as demo:
+        gr.Markdown(HEADER)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab"):
+                panel = gr.Markdown(PANEL_EMPTY, elem_id="sources-panel", render=False)
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        gr.ChatInterface(
+                            respond,
+                            chatbot=gr.Chatbot(elem_id="chat", height="68vh", allow_tags=False, label="Chat",
+                                               placeholder="Ask a question about the articles."),
+                            textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="question", submit_btn=True),
+                            additional_outputs=[panel], examples=examples or None,
+                            concurrency_limit=CHAT_CONCURRENCY, api_name="chat", fill_height=True,
+                        )
+                    with gr.Column(scale=2):
+                        panel.render()
+            with gr.Tab("Articles", id="articles-tab") as articles_tab:
+                status = gr.Markdown(elem_id="articles-summary")
+                table = gr.Dataframe(headers=["Title", "Outlet", "Published", "Passages", "File"], interactive=False,
+                                     elem_id="articles-table", wrap=True)
+                message = gr.Markdown(elem_id="articles-message")
+                with gr.Row(equal_height=False):
+                    with gr.Column():
+                        gr.Markdown(f"#### Upload articles\n{' or '.join(UPLOAD_SUFFIXES)} files, up to "
+                                    f"{MAX_UPLOAD_BYTES // 2**20} MB each. Markdown may start with front matter "
+                                    "(title, outlet, published, url); a .txt file's first line is its title.")
+                        files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES), type="filepath",
+                                        label="Article files", elem_id="upload")
+                        upload_button = gr.Button("Add uploaded files", variant="primary", elem_id="add-files")
+                    with gr.Column():
+                        gr.Markdown("#### Or paste an article")
+                        title = gr.Textbox(label="Title", elem_id="paste-title")
+                        with gr.Row():
+                            outlet = gr.Textbox(label="Outlet", elem_id="paste-outlet")
+                            published = gr.Textbox(label="Published (YYYY-MM-DD)", elem_id="paste-published")
+                        url = gr.Textbox(label="Link (optional)", elem_id="paste-url")
+                        text = gr.Textbox(label="Text", lines=8, elem_id="paste-text")
+                        text_button = gr.Button("Add article", variant="primary", elem_id="add-text")
+                with gr.Row():
+                    choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice", scale=3)
+                    remove_button = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+        listing = [table, choice, status]
+        upload_button.click(add_files, files, [message, *listing], api_name="add_files").then(lambda: None, None, files, api_visibility="undocumented")
+        text_button.click(add_text, [title, outlet, published, url, text], [message, *listing], api_name="add_text")
+        remove_button.click(remove, choice, [message, *listing], api_name="remove_article")
+        articles_tab.select(refresh, None, listing, api_visibility="undocumented")
+        demo.load(refresh, None, listing, api_name="list_articles")
+    return demo
+
+
+def launch_options() -> dict:
+    """Arguments for `demo.launch` that belong to the app rather than the deployment."""
+    import gradio as gr
+
+    theme = gr.themes.Soft(primary_hue="blue", font=["system-ui", "Segoe UI", "sans-serif"],
+                           font_mono=["ui-monospace", "monospace"])  # local fonts: nothing fetched
+    return {"theme": theme, "css": CSS, "max_file_size": UPLOAD_LIMIT, "footer_links": ["api"]}
