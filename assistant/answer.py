@@ -207,7 +207,7 @@ class Composer:
         numbers: dict[int, int] = {}
         spans: dict[int, list[tuple[int, int]]] = {}
         speakers: dict[int, list[str]] = {}
-        pieces: list[list] = []  # [number, paragraph start, speaker, texts]
+        pieces: list[list] = []  # [number, (paragraph start, speaker), texts, article]
         for rank, index in keys:
             hit = hits[rank]
             start, end = hit.sentences[index]
@@ -226,13 +226,17 @@ class Composer:
             if last and last[0] == number and last[1] == (p_start, speaker) and speaker:
                 last[2].append(text)  # consecutive sentences of one quote become one quotation
             else:
-                pieces.append([number, (p_start, speaker), [text]])
-        rendered = []
-        for number, (_, speaker), texts in pieces:
+                pieces.append([number, (p_start, speaker), [text], hit.article_id])
+        rendered, article = [], None
+        for number, (_, speaker), texts, article_id in pieces:
             body = " ".join(texts)
+            if article is not None and article_id != article:
+                rendered.append("\n\n")  # one paragraph per article
+            article = article_id
             rendered.append(f"{quotes.short_name(speaker)}: “{body}” [{number}]" if speaker else f"{body} [{number}]")
         citations = tuple(
             Citation(number, hits[rank], tuple(sorted(spans[rank])), tuple(speakers.get(rank, ())))
             for rank, number in sorted(numbers.items(), key=lambda item: item[1])
         )
-        return Answer(question, query_text, " ".join(rendered), citations, tuple(hits), False, confidence)
+        text = " ".join(rendered).replace(" \n\n ", "\n\n")
+        return Answer(question, query_text, text, citations, tuple(hits), False, confidence)

@@ -22,6 +22,7 @@ from .errors import ArticleError
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
 UPLOAD_SUFFIXES = (".txt", ".md")
 _MAX_SLUG = 80
+_LATIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l", "Ł": "L", "œ": "oe", "þ": "th"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def indexed_articles(manifest: dict) -> list[ArticleInfo]:
 
 def slug(title: str) -> str:
     """A file-name stem from a title: ASCII letters, digits and hyphens only."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    ascii_title = unicodedata.normalize("NFKD", title.translate(_LATIN)).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:_MAX_SLUG].rstrip("-")
     return stem or "article"
 

@@ -33,6 +33,9 @@ CSS = """
 .gradio-container { max-width: 1280px !important; margin: auto; }
 #sources-panel { max-height: 72vh; overflow-y: auto; padding: 0 8px; }
 #sources-panel mark, #chat mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 3px; }
+#chat button:has(.example-text) { border: 1px solid var(--border-color-primary); border-radius: 10px;
+  background: var(--background-fill-secondary); }
+#chat button:has(.example-text):hover { border-color: var(--color-accent); }
 #sources-panel blockquote { border-left: 3px solid #cbd5e1; margin-left: 0; padding-left: 10px; color: #334155; }
 """
 
@@ -56,6 +59,15 @@ def summary(assistant: Assistant) -> str:
     status = assistant.status()
     return (f"**{status.articles} article{'s' * (status.articles != 1)}**, {status.passages} passages, "
             f"updated {status.built_at.replace('T', ' ')[:16]} UTC · model {status.model}")
+
+
+def _passages(n: int) -> str:
+    return f"{n} passage{'s' * (n != 1)}"
+
+
+def _added(info, report) -> str:
+    return (f"**Added** “{render.escape_markdown(info.title)}”: {_passages(info.passages)}, indexed in "
+            f"{report.seconds:.1f} s. Its passages can be cited from the next question on.")
 
 
 def _messages(gr, answer: Answer, shown: str, done: bool) -> list:
@@ -110,9 +122,9 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
                     raise AssistantError(f"{path.name}: the file is {path.stat().st_size / 2**20:.1f} MB; "
                                          f"articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
                 info, report = assistant.add_article(path.read_bytes(), name=path.name, suffix=path.suffix)
-                lines.append(f"✅ Added “{info.title}”: {info.passages} passages, indexed in {report.seconds:.1f} s.")
+                lines.append(_added(info, report))
             except AssistantError as exc:
-                lines.append(f"❌ Not added: {exc}")
+                lines.append(f"**Not added:** {render.escape_markdown(str(exc))}")
         return ("\n\n".join(lines), *refresh())
 
     def add_text(title, outlet, published, url, text):
@@ -122,8 +134,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
             data = pasted_article_bytes(title or "", text or "", outlet=outlet or "", published=published or "", url=url or "")
             info, report = assistant.add_article(data, name=f"“{(title or '').strip() or 'pasted article'}”")
         except AssistantError as exc:
-            return (f"❌ Not added: {exc}", *refresh())
-        return (f"✅ Added “{info.title}”: {info.passages} passages, indexed in {report.seconds:.1f} s.", *refresh())
+            return (f"**Not added:** {render.escape_markdown(str(exc))}", *refresh())
+        return (_added(info, report), *refresh())
 
     def remove(article_id):
         if not article_id:
@@ -131,8 +143,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
         try:
             info, _ = assistant.remove_article(article_id)
         except AssistantError as exc:
-            return (f"❌ Not removed: {exc}", *refresh())
-        return (f"🗑️ Removed “{info.title}” and its {info.passages} passages.", *refresh())
+            return (f"**Not removed:** {render.escape_markdown(str(exc))}", *refresh())
+        return (f"**Removed** “{render.escape_markdown(info.title)}” and its {_passages(info.passages)}.", *refresh())
 
     examples = answerable_examples(assistant) if examples is None else examples
     with gr.Blocks(title="News assistant", fill_height=True) as demo:
@@ -144,8 +156,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
                     with gr.Column(scale=3):
                         gr.ChatInterface(
                             respond,
-                            chatbot=gr.Chatbot(elem_id="chat", height="68vh", allow_tags=False, label="Chat",
-                                               placeholder="Ask a question about the articles."),
+                            chatbot=gr.Chatbot(elem_id="chat", height="68vh", allow_tags=False, show_label=False,
+                                               placeholder="**Ask about the articles.** Every sentence of the answer cites the passage it comes from."),
                             textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="question", submit_btn=True),
                             additional_outputs=[panel], examples=examples or None,
                             concurrency_limit=CHAT_CONCURRENCY, api_name="chat", fill_height=True,
@@ -155,7 +167,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
             with gr.Tab("Articles", id="articles-tab") as articles_tab:
                 status = gr.Markdown(elem_id="articles-summary")
                 table = gr.Dataframe(headers=["Title", "Outlet", "Published", "Passages", "File"], interactive=False,
-                                     elem_id="articles-table", wrap=True)
+                                     elem_id="articles-table", wrap=True, column_widths=["38%", "17%", "12%", "9%", "24%"])
                 message = gr.Markdown(elem_id="articles-message")
                 with gr.Row(equal_height=False):
                     with gr.Column():

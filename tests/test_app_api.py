@@ -79,7 +79,7 @@ def test_added_article_is_citable_at_once_and_removable(live_app):
     api = client(live_app)
     message, table, _, status = api.predict([gradio_client.handle_file(str(DATA / "trondheim-bicycle-garage.md"))],
                                             api_name="/add_files")
-    assert message.startswith("✅ Added “Trondheim opens"), message
+    assert message.startswith("**Added** “Trondheim opens"), message
     assert any("Trondheim" in row[0] for row in table["data"])
     assert "**3 articles**" in status
     saved = live_app.corpus / "trondheim-opens-norway-s-largest-bicycle-garage-under-the-central-station.md"
@@ -92,7 +92,7 @@ def test_added_article_is_citable_at_once_and_removable(live_app):
 
     article_id = saved.stem
     message, table, _, status = api.predict(article_id, api_name="/remove_article")
-    assert message.startswith("🗑️ Removed"), message
+    assert message.startswith("**Removed**"), message
     assert not saved.exists() and "**2 articles**" in status
     messages, _ = api.predict("How many bicycles does the Trondheim garage hold?", api_name="/chat")
     assert "1,200" not in split(messages)[0][0]
@@ -113,14 +113,14 @@ def test_bad_upload_is_refused_and_changes_nothing(live_app, tmp_path, name, dat
     before_files = sorted(p.name for p in live_app.corpus.iterdir())
     before = manifest(live_app)["generation"]
     message, *_ = client(live_app).predict([gradio_client.handle_file(str(upload))], api_name="/add_files")
-    assert message.startswith("❌ Not added:") and name in message and reason in message, message
+    assert message.startswith("**Not added:**") and name in message and reason in message, message
     assert sorted(p.name for p in live_app.corpus.iterdir()) == before_files
     assert manifest(live_app)["generation"] == before
 
 
 def test_pasted_article_without_text_is_refused(live_app):
     message, *_ = client(live_app).predict("A title", "", "", "", "  ", api_name="/add_text")
-    assert message == "❌ Not added: pasted article: paste the article's text"
+    assert message == "**Not added:** pasted article: paste the article's text"
 
 
 def test_ten_concurrent_chats_all_answer(live_app):

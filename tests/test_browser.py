@@ -1,0 +1,106 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright (never `playwright install`)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = os.environ.get("SCREENSHOT")  # copy the answered chat here too (README picture)
+
+if not Path(CHROMIUM).exists():
+    message = f"{CHROMIUM} is missing: sudo apt-get install chromium (the browser tests drive Debian's Chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_app):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(live_app.url, wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=30_000)
+    yield page
+    page.close()
+
+
+def wait_for_answer(page, question: str):
+    """Until the sources panel shows the finished answer to `question`."""
+    page.wait_for_function(
+        "q => { const p = document.querySelector('#sources-panel');"
+        " return p && p.innerText.includes(q) && /\\[1\\]|Not covered/.test(p.innerText); }",
+        arg=question, timeout=60_000)
+
+
+def ask(page, question: str):
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+    wait_for_answer(page, question)
+
+
+def last_answer(page) -> str:
+    return page.locator("#chat .bot").last.inner_text() if page.locator("#chat .bot").count() else page.inner_text("#chat")
+
+
+def test_clicking_an_example_answers_it(page):
+    page.get_by_text("Who is Tom Røseth?", exact=True).click()
+    wait_for_answer(page, "Who is Tom Røseth?")
+    chat = page.inner_text("#chat")
+    assert "Røseth" in chat and re.search(r"\[1\]", chat)
+
+
+def test_card_question_streams_cited_answer_with_sources(page, live_app):
+    question = "Why might Lukashenko deviate from Moscow?"
+    ask(page, question)
+    chat = page.inner_text("#chat")
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", chat.split(question, 1)[1])}
+    assert numbers and numbers == set(range(1, max(numbers) + 1))
+    assert f"Sources ({max(numbers)})" in chat
+    panel = page.locator("#sources-panel")
+    assert "The president of Belarus is causing trouble for Putin" in panel.inner_text()
+    assert panel.locator("mark").count() >= max(numbers)  # every source has its cited sentence marked
+    for n in numbers:
+        assert f"[{n}]" in panel.locator("h4").all_inner_texts()[n - 1]
+    page.locator("#chat").get_by_text(f"Sources ({max(numbers)})").click()  # the collapsible opens
+    page.locator("#chat mark").first.wait_for(state="visible")
+    page.locator("#chat").get_by_text(f"Sources ({max(numbers)})").click()
+    shot = live_app.screenshots / "answered-chat.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
+    if SCREENSHOT:
+        shutil.copy(shot, SCREENSHOT)
+
+
+def test_article_added_in_the_page_is_citable_next_question(page, live_app):
+    title, _, text = (DATA / "tromso-ferry.txt").read_text(encoding="utf-8").partition("\n")
+    page.get_by_role("tab", name="Articles").click()
+    page.fill("#paste-title textarea, #paste-title input", title)
+    page.fill("#paste-outlet textarea, #paste-outlet input", "Test Fixture News")
+    page.fill("#paste-text textarea", text.strip())
+    page.click("#add-text")
+    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
+    assert title in page.inner_text("#articles-table")
+    assert (live_app.corpus / "tromso-ferry-route-suspended-after-storm-damages-quay.md").is_file()
+
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "Why was the ferry to Kvaløya suspended?")
+    panel = page.inner_text("#sources-panel")
+    assert title in panel and "Test Fixture News" in panel
+    assert "storm" in page.inner_text("#chat")
