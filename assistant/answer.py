@@ -94,9 +94,9 @@ class Composer:
         if paragraph_start > 0:
             return _paragraph_of(hit, paragraph_start - 3)[1]
         data = self.searcher.data
-        ids = data.articles[hit.article_id]["passages"]
-        position = ids.index(hit.passage_id)
-        return data.passages[ids[position - 1]].text.rsplit("\n\n", 1)[-1] if position > 0 else None
+        ids = (data.article(hit.article_id) or {}).get("passages", [])
+        position = ids.index(hit.passage_id) if hit.passage_id in ids else 0
+        return data.passage(ids[position - 1]).text.rsplit("\n\n", 1)[-1] if position > 0 else None
 
     def confidence(self, query: Query, hits: list[Hit]) -> float:
         """How well the best passages answer the question, 0..1 (calibrated on dev questions)."""
@@ -114,13 +114,11 @@ class Composer:
 
     def missing_names(self, question: str) -> list[str]:
         """Capitalised words of the question (after its first) that no passage contains."""
-        bm25 = self.searcher.data.bm25
-        if bm25 is None:
-            return []
+        data = self.searcher.data
         missing = []
         for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+", question.strip()):
             stems = lexical.tokenize([word])[0]
-            if stems and not any(stem in bm25.vocab_dict for stem in stems):
+            if stems and not any(data.knows(stem) for stem in stems):
                 missing.append(word)
         return missing
 
@@ -129,10 +127,9 @@ class Composer:
         top_score = hits[0].score if hits else 1.0
         out = []
         for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-            rows = data.sentence_rows.get(hit.passage_id)
-            if not rows:
+            vectors = data.sentence_vectors(hit.passage_id).astype(np.float32)
+            if not len(vectors):
                 continue
-            vectors = data.sentence_vectors[rows[0]:rows[1]].astype(np.float32)
             sims = vectors @ query.vector
             for index, (start, end) in enumerate(hit.sentences):
                 text = hit.text[start:end]

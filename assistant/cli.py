@@ -36,18 +36,24 @@ def cmd_status(args) -> int:
     from . import store
 
     manifest = store.read_manifest(args.index)
+    index = store.load(args.index)
+    articles = index.articles()
     if args.json:
-        summary = {k: manifest[k] for k in ("format", "version", "generation", "built_at", "model", "pipeline", "counts")}
-        summary["articles"] = {aid: {k: v for k, v in meta.items() if k != "passages"} for aid, meta in manifest["articles"].items()}
+        summary = {k: manifest.get(k) for k in ("format", "version", "generation", "built_at", "model", "pipeline",
+                                                 "counts", "segments", "ann")}
+        summary["articles"] = {aid: {k: v for k, v in meta.items() if k != "passages"} for aid, meta in articles.items()}
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
     counts, model = manifest["counts"], manifest["model"]
     print(f"Index      {args.index} ({manifest['generation']}, format {manifest['version']})")
     print(f"Articles   {counts['articles']}")
     print(f"Passages   {counts['passages']} ({counts['sentences']} sentences)")
-    print(f"Model      {model['id']} ({model['dimension']} dimensions, fingerprint {model['fingerprint']})")
+    print(f"Model      {model['id']} ({model['dimension']} dimensions, {model.get('backend', 'float32')}, "
+          f"fingerprint {model['fingerprint']})")
+    search = f"IVF over {manifest['ann']['segments']}, nprobe {manifest['ann']['nprobe']}" if manifest.get("ann") else "exact"
+    print(f"Segments   {len(manifest['segments'])} (dense search: {search})")
     print(f"Last build {manifest['built_at']}")
-    for meta in sorted(manifest["articles"].values(), key=lambda m: m["path"]):
+    for meta in sorted(articles.values(), key=lambda m: m["path"]):
         where = ", ".join(x for x in (meta.get("outlet"), meta.get("published")) if x)
         print(f"  {meta['path']}: {meta['title']}" + (f" — {where}" if where else "") + f" [{len(meta['passages'])} passages]")
     return 0

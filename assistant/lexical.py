@@ -49,3 +49,13 @@ def scores(retriever: bm25s.BM25 | None, query: str, size: int) -> np.ndarray:
     if not ids:
         return np.zeros(size, dtype=np.float32)
     return np.asarray(retriever.get_scores_from_ids(ids), dtype=np.float32)
+
+
+def scores_for(retriever: bm25s.BM25 | None, tokens: list[str], size: int) -> np.ndarray:
+    """BM25 score of every row for already tokenized query words."""
+    if retriever is None or not tokens:
+        return np.zeros(size, dtype=np.float32)
+    ids = retriever.get_tokens_ids(tokens)
+    if not ids:
+        return np.zeros(size, dtype=np.float32)
+    return np.asarray(retriever.get_scores_from_ids(ids), dtype=np.float32)

@@ -13,6 +13,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -37,12 +38,14 @@ class ArticleInfo:
     path: str
 
 
-def indexed_articles(manifest: dict) -> list[ArticleInfo]:
-    """The articles of an index manifest, newest first, undated ones last, then by title."""
-    infos = [
-        ArticleInfo(aid, meta["title"], meta.get("outlet"), meta.get("published"), len(meta["passages"]), meta["path"])
-        for aid, meta in manifest["articles"].items()
-    ]
+def info(meta: dict) -> ArticleInfo:
+    return ArticleInfo(meta["id"], meta["title"], meta.get("outlet"), meta.get("published"), len(meta["passages"]),
+                       meta["path"])
+
+
+def indexed_articles(articles: dict[str, dict]) -> list[ArticleInfo]:
+    """Indexed articles (metadata by id), newest first, undated ones last, then by title."""
+    infos = [info(meta) for meta in articles.values()]
     infos.sort(key=lambda a: a.title.lower())
     infos.sort(key=lambda a: a.published or "", reverse=True)
     return infos
@@ -75,11 +78,12 @@ def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: 
     return f"---\n{front}---\n\n{text.strip()}\n".encode("utf-8")
 
 
-def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path, known: dict[str, dict]) -> tuple[str, Article]:
+def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
+            duplicates: Callable[[str, str], list[dict]]) -> tuple[str, Article]:
     """(file name, parsed article) for new article bytes, or ArticleError saying what is wrong.
 
-    `label` names the input in messages (e.g. the upload's name); `known` is the index
-    manifest's articles, checked for the same text under another name.
+    `label` names the input in messages (e.g. the upload's name); `duplicates(text hash,
+    file hash)` returns indexed articles with the same text or bytes.
     """
     suffix = suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
@@ -89,11 +93,8 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path, known: dict[
     draft = parse_article(data, label if label.lower().endswith(suffix) else label + suffix)
     name = _free_name(corpus_dir, slug(draft.title), suffix)
     article = parse_article(data, name)  # again, so its id comes from the final file name
-    content = text_hash(article.text)
-    raw = hashlib.sha256(data).hexdigest()
-    for meta in known.values():
-        if meta.get("text_hash") == content or meta["hash"] == raw:
-            raise ArticleError(label, f"the same text is already indexed as “{meta['title']}” ({meta['path']})")
+    for meta in duplicates(text_hash(article.text), hashlib.sha256(data).hexdigest()):
+        raise ArticleError(label, f"the same text is already indexed as “{meta['title']}” ({meta['path']})")
     return name, article
 
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from . import lexical
 from .embedding import Embedder
-from .store import IndexData
+from .index import Index, LexicalScores
+from .segment import StoredPassage
 
 RRF_K = 60
 CANDIDATES = 30
@@ -59,32 +60,23 @@ class Hit:
 class Query:
     text: str
     vector: np.ndarray
-    bm25: np.ndarray  # score per BM25 row
+    bm25: LexicalScores
     words: frozenset[str]
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    n = min(n, len(scores))
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, n - 1)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]
 
 
 class Searcher:
     """Searches one loaded index; cheap to create, safe to share between threads."""
 
-    def __init__(self, data: IndexData, embedder: Embedder):
+    def __init__(self, data: Index, embedder: Embedder):
         self.data = data
         self.embedder = embedder
-        self._bm25_row = {int(pid): row for row, pid in enumerate(data.bm25_ids)}
 
     def query(self, question: str) -> Query:
         """Everything about the question that scoring needs, computed once."""
         return Query(
             text=question,
             vector=self.embedder.encode_query(question),
-            bm25=lexical.scores(self.data.bm25, question, len(self.data.bm25_ids)),
+            bm25=self.data.lexical(question),
             words=frozenset(lexical.tokenize([question])[0]),
         )
 
@@ -92,21 +84,18 @@ class Searcher:
         self, question: str, k: int = 5, *, method: str = "rerank", candidates: int = CANDIDATES, query: Query | None = None
     ) -> list[Hit]:
         """The `k` best passages for `question`, best first."""
-        data = self.data
-        if not question.strip() or data.vectors.ntotal == 0 or k <= 0:
+        if not question.strip() or self.data.size == 0 or k <= 0:
             return []
         query = query or self.query(question)
         pool = max(k, candidates)
-        dense_scores, dense_ids = data.vectors.search(query.vector[None, :], min(pool, data.vectors.ntotal))
-        dense = [int(i) for i in dense_ids[0] if i >= 0]
-        lexical_rows = [r for r in _top(query.bm25, pool) if query.bm25[r] > 0]
-        sparse = [int(data.bm25_ids[r]) for r in lexical_rows]
         fused: dict[int, float] = {}
-        for ranking in (dense, sparse):
+        for ranking in (self.data.dense(query.vector, pool), query.bm25.top(pool)):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
         ids = list(fused)
-        features = self._features(query, ids)
+        passages = {pid: self.data.passage(pid) for pid in ids}
+        articles = {aid: self.data.article(aid) for aid in {p.article_id for p in passages.values()}}
+        features = self._features(query, ids, passages, articles)
         if method == "rrf":
             combined = np.array([fused[pid] for pid in ids])
         elif method == "rerank":
@@ -114,40 +103,32 @@ class Searcher:
         else:
             raise ValueError(f"unknown ranking method {method!r}: use 'rerank' or 'rrf'")
         order = np.argsort(-combined, kind="stable")[:k]
-        return [self._hit(ids[i], float(combined[i]), {n: v[i] for n, v in features.items()}) for i in order]
+        return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
+                          {n: v[i] for n, v in features.items()}) for i in order]
 
-    def _features(self, query: Query, ids: list[int]) -> dict[str, np.ndarray]:
-        data = self.data
-        id_array = np.array(ids, dtype=np.int64)
-        passage_vectors = data.vectors.reconstruct_batch(id_array) if ids else np.zeros((0, len(query.vector)))
-        dense = passage_vectors @ query.vector
+    def _features(self, query: Query, ids: list[int], passages: dict, articles: dict) -> dict[str, np.ndarray]:
+        dense = self.data.passage_vectors(ids) @ query.vector if ids else np.zeros(0, dtype=np.float32)
         sentence = np.zeros(len(ids), dtype=np.float32)
         best = np.zeros(len(ids), dtype=np.int64)
         for i, pid in enumerate(ids):
-            rows = data.sentence_rows.get(pid)
-            if rows:
-                sims = data.sentence_vectors[rows[0]:rows[1]].astype(np.float32) @ query.vector
+            vectors = self.data.sentence_vectors(pid)
+            if len(vectors):
+                sims = vectors.astype(np.float32) @ query.vector
                 best[i] = int(np.argmax(sims))
                 sentence[i] = sims[best[i]]
-        top_bm25 = float(query.bm25.max()) if len(query.bm25) else 0.0
-        bm25 = np.array([query.bm25[self._bm25_row[pid]] for pid in ids], dtype=np.float32)
-        bm25 = bm25 / top_bm25 if top_bm25 > 0 else bm25
+        bm25 = np.array([query.bm25.score(pid) for pid in ids], dtype=np.float32)
+        bm25 = bm25 / query.bm25.best if query.bm25.best > 0 else bm25
         title = np.zeros(len(ids), dtype=np.float32)
         if query.words:
-            titles = {}
-            for i, pid in enumerate(ids):
-                aid = data.passages[pid].article_id
-                if aid not in titles:
-                    words = set(lexical.tokenize([data.articles[aid]["title"]])[0])
-                    titles[aid] = len(query.words & words) / len(query.words)
-                title[i] = titles[aid]
+            shares = {aid: len(query.words & set(lexical.tokenize([meta["title"]])[0])) / len(query.words)
+                      for aid, meta in articles.items()}
+            title = np.array([shares[passages[pid].article_id] for pid in ids], dtype=np.float32)
         return {"dense": dense, "sentence": sentence, "bm25": bm25, "title": title, "best": best}
 
-    def _hit(self, pid: int, score: float, features: dict) -> Hit:
-        passage = self.data.passages[pid]
-        meta = self.data.articles[passage.article_id]
+    @staticmethod
+    def _hit(passage: StoredPassage, meta: dict, score: float, features: dict) -> Hit:
         return Hit(
-            passage_id=pid, text=passage.text, score=score, article_id=passage.article_id,
+            passage_id=passage.id, text=passage.text, score=score, article_id=passage.article_id,
             title=meta["title"], outlet=meta.get("outlet"), published=meta.get("published"),
             path=meta["path"], url=meta.get("url"), paragraphs=passage.paragraphs,
             start=passage.start, end=passage.end, sentences=passage.sentences,
@@ -155,4 +136,3 @@ class Searcher:
             bm25=float(features["bm25"]), title_match=float(features["title"]),
             best_sentence=int(features["best"]),
         )
-

@@ -44,8 +44,10 @@ class Assistant:
         self._lock = threading.Lock()
         self._corpus_lock = threading.Lock()  # one add or remove at a time: check, write, index
 
-    def build(self, *, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
-        report = build_index(self.corpus_dir, self.index_dir, rebuild=rebuild, embedder=self.embedder, progress=progress)
+    def build(self, *, rebuild: bool = False, progress: bool | None = None, paths: list[str] | None = None) -> BuildReport:
+        """Update the index from the corpus (only `paths`, corpus-relative, when given)."""
+        report = build_index(self.corpus_dir, self.index_dir, rebuild=rebuild, embedder=self.embedder, progress=progress,
+                             paths=paths)
         self.searcher()  # pick up the new generation now rather than on the next question
         return report
 
@@ -58,8 +60,8 @@ class Assistant:
         with self._lock:
             current = self._searcher
             if current is None or current.data.manifest["generation"] != generation:
-                data = store.load(self.index_dir)
-                store.check_model(data.manifest, self.embedder.model_id, self.embedder.fingerprint, self.index_dir)
+                data = store.load(self.index_dir, reuse=current.data if current else None).warm()
+                store.check_model(data.manifest, self.embedder, self.index_dir)
                 current = self._searcher = Searcher(data, self.embedder)
             return current
 
@@ -82,7 +84,7 @@ class Assistant:
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles, newest first."""
-        return library.indexed_articles(store.read_manifest(self.index_dir))
+        return library.indexed_articles(self.searcher().data.articles())
 
     def add_article(self, data: bytes, *, name: str = "pasted article", suffix: str = ".md") -> tuple[ArticleInfo, BuildReport]:
         """Check, write into the corpus and index one article; the next question can cite it.
@@ -90,36 +92,36 @@ class Assistant:
         Anything wrong raises ArticleError (naming `name`) and leaves corpus and index as they were.
         """
         with self._corpus_lock:
-            known = store.read_manifest(self.index_dir)["articles"]
-            filename, article = library.prepare(data, name, suffix, self.corpus_dir, known)
+            filename, article = library.prepare(data, name, suffix, self.corpus_dir, self.searcher().data.duplicates)
             path = library.write_atomically(self.corpus_dir, filename, data)
             try:
-                report = self.build(progress=False)
+                report = self.build(progress=False, paths=[filename])
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
+            meta = self.searcher().data.article(article.id)
             failed = [e for e in report.errors if e.path == filename]
-            if failed or article.id not in store.read_manifest(self.index_dir)["articles"]:
+            if failed or meta is None:
                 path.unlink(missing_ok=True)
                 raise ArticleError(name, failed[0].reason if failed else "it could not be indexed")
-            info = next(a for a in self.articles() if a.id == article.id)
-            return info, report
+            return library.info(meta), report
 
     def remove_article(self, article_id: str) -> tuple[ArticleInfo, BuildReport]:
         """Delete an article's file and its passages from the index."""
         with self._corpus_lock:
-            infos = {a.id: a for a in self.articles()}
-            if article_id not in infos:
+            index = self.searcher().data
+            meta = index.article(article_id)
+            if meta is None:
                 raise ArticleError(article_id, "is not in the index; refresh the article list")
-            if len(infos) == 1:
-                raise ArticleError(infos[article_id].path, "is the only article; add another before removing it")
-            path = library.corpus_path(self.corpus_dir, infos[article_id].path)
+            if index.manifest["counts"]["articles"] <= 1:
+                raise ArticleError(meta["path"], "is the only article; add another before removing it")
+            path = library.corpus_path(self.corpus_dir, meta["path"])
             data = path.read_bytes() if path.is_file() else None
             path.unlink(missing_ok=True)
             try:
-                report = self.build(progress=False)
+                report = self.build(progress=False, paths=[meta["path"]])
             except BaseException:
                 if data is not None:  # put it back: the index still holds it
                     library.write_atomically(path.parent, path.name, data)
                 raise
-            return infos[article_id], report
+            return library.info(meta), report

@@ -1,17 +1,16 @@
-"""The index on disk: a versioned manifest naming one complete generation directory.
+"""The index on disk: immutable segments, a deletion list and an optional IVF index, named by
+a small versioned manifest that is replaced atomically.
 
     index/
-      manifest.json         format, model, pipeline, articles -> passage ids, generation
-      gen-000007/
-        passages.faiss      IndexIDMap2(IndexFlatIP) over normalised passage vectors
-        passages.jsonl      one passage a line: id, article, text, offsets, sentence spans
-        sentences.npy       float16 normalised sentence vectors, grouped by passage
-        sentence_ids.npy    passage id of each sentence row
-        bm25/ + bm25_ids.npy  bm25s index and the passage id of each of its rows
+      manifest.json          format, model, pipeline, segments, deletions, ANN, counts
+      seg-000001/ …          see segment.py; written once, never changed
+      deleted-000007.npy     ids of passages replaced or removed since their segment was written
+      ann-000005.faiss       IVF over the vectors of the segments it names (large indexes only)
 
-A save writes a new generation in a temporary directory, renames it into place, then
-replaces manifest.json atomically: a crash at any moment leaves the old index or the new
-one, never a mix. Nothing is pickled.
+An update writes only new files (a segment with the new articles, a new deletion list) and
+then swaps the manifest with os.replace: a crash at any moment leaves the old index or the
+new one. Files no manifest names, current or previous, are removed afterwards; the previous
+manifest's files are kept one round for readers mid-load. Nothing is pickled.
 """
 from __future__ import annotations
 
@@ -19,61 +18,17 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from . import lexical
+from . import ann
 from .errors import IndexMismatchError, IndexNotFoundError
+from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 
 FORMAT = "news-assistant-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-KEEP_GENERATIONS = 2  # the current one and the one before, for readers mid-load
-
-
-@dataclass(frozen=True)
-class StoredPassage:
-    id: int
-    article_id: str
-    ordinal: int
-    text: str
-    start: int
-    end: int
-    paragraphs: tuple[int, int]
-    sentences: tuple[tuple[int, int], ...]
-
-
-@dataclass
-class IndexData:
-    """A loaded (or freshly built) index; treated as immutable once published."""
-
-    manifest: dict
-    vectors: faiss.Index
-    passages: dict[int, StoredPassage]
-    sentence_vectors: np.ndarray  # (n, dim) float16
-    sentence_ids: np.ndarray  # (n,) int64 passage id per sentence row
-    bm25: object | None
-    bm25_ids: np.ndarray  # (m,) int64 passage id per BM25 row
-    sentence_rows: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.sentence_rows and len(self.sentence_ids):
-            ids = self.sentence_ids
-            breaks = np.flatnonzero(np.diff(ids)) + 1
-            starts = np.concatenate(([0], breaks))
-            ends = np.concatenate((breaks, [len(ids)]))
-            self.sentence_rows = {int(ids[s]): (int(s), int(e)) for s, e in zip(starts, ends)}
-
-    @property
-    def articles(self) -> dict[str, dict]:
-        return self.manifest["articles"]
-
-
-def new_vector_index(dimension: int) -> faiss.Index:
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -92,45 +47,47 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def check_model(manifest: dict, model_id: str, fingerprint: str, index_dir: Path) -> None:
-    """Refuse to mix vectors of two models in one index."""
+def check_model(manifest: dict, embedder, index_dir: Path) -> None:
+    """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
     stored = manifest["model"]
-    if stored["id"] != model_id or stored["fingerprint"] != fingerprint:
+    if stored["id"] != embedder.model_id or stored["fingerprint"] != embedder.fingerprint:
         raise IndexMismatchError(
             f"The index in {index_dir} was built with model {stored['id']!r} (fingerprint {stored['fingerprint']}), "
-            f"not {model_id!r} ({fingerprint}). Use that model, or rebuild with `python -m assistant index --rebuild`."
+            f"not {embedder.model_id!r} ({embedder.fingerprint}). Use that model, or rebuild with "
+            "`python -m assistant index --rebuild`."
+        )
+    if stored.get("backend", "float32") != embedder.backend:
+        raise IndexMismatchError(
+            f"The index in {index_dir} holds vectors from the {stored.get('backend', 'float32')!r} backend, not "
+            f"{embedder.backend!r}. Set ASSISTANT_BACKEND={stored.get('backend', 'float32')}, or rebuild with "
+            "`python -m assistant index --rebuild`."
         )
 
 
-def _passage_from_json(row: dict) -> StoredPassage:
-    return StoredPassage(
-        id=row["id"], article_id=row["article_id"], ordinal=row["ordinal"], text=row["text"],
-        start=row["start"], end=row["end"], paragraphs=tuple(row["paragraphs"]),
-        sentences=tuple(tuple(s) for s in row["sentences"]),
-    )
+def load(index_dir: Path, *, retries: int = 3, reuse=None):
+    """The published index, memory-mapped; retried if a writer swaps it mid-load.
 
+    `reuse`, a previously loaded Index of the same directory, lends its open segments and
+    IVF index (they never change), so a reload after an update opens only the new files.
+    """
+    from .index import Index
 
-def load(index_dir: Path, *, retries: int = 3) -> IndexData:
-    """Load the current generation; retried if a writer swaps generations mid-load."""
     index_dir = Path(index_dir)
+    open_segments = {s.name: s for s in reuse.segments} if reuse is not None else {}
     for attempt in range(retries):
         manifest = read_manifest(index_dir)
-        gen = index_dir / manifest["generation"]
         try:
-            with (gen / "passages.jsonl").open(encoding="utf-8") as fh:
-                passages = {p.id: p for p in map(_passage_from_json, map(json.loads, fh))}
-            return IndexData(
-                manifest=manifest,
-                vectors=faiss.read_index(str(gen / "passages.faiss")),
-                passages=passages,
-                sentence_vectors=np.load(gen / "sentences.npy"),
-                sentence_ids=np.load(gen / "sentence_ids.npy"),
-                bm25=lexical.load(gen / "bm25"),
-                bm25_ids=np.load(gen / "bm25_ids.npy"),
-            )
-        except FileNotFoundError:
+            segments = [open_segments.get(s["name"]) or Segment(index_dir / s["name"]) for s in manifest["segments"]]
+            deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+            same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
+                and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
+            ann_index = reuse.ann if same_ann else (
+                ann.load(index_dir / manifest["ann"]["file"]) if manifest.get("ann") else None)
+            return Index(manifest, segments, deleted, ann_index)
+        except (FileNotFoundError, OSError) as exc:
             if attempt == retries - 1:
-                raise IndexMismatchError(f"{gen} is incomplete; rebuild with `python -m assistant index --rebuild`.") from None
+                raise IndexMismatchError(f"{index_dir} is incomplete ({exc}); rebuild with "
+                                         "`python -m assistant index --rebuild`.") from None
             time.sleep(0.05)
     raise AssertionError("unreachable")
 
@@ -143,54 +100,67 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_generation(directory: Path, data: IndexData) -> None:
-    directory.mkdir(parents=True)
-    faiss.write_index(data.vectors, str(directory / "passages.faiss"))
-    with (directory / "passages.jsonl").open("w", encoding="utf-8") as fh:
-        for passage in data.passages.values():
-            row = {k: getattr(passage, k) for k in StoredPassage.__dataclass_fields__}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(directory / "sentences.npy", data.sentence_vectors.astype(np.float16, copy=False))
-    np.save(directory / "sentence_ids.npy", data.sentence_ids.astype(np.int64, copy=False))
-    np.save(directory / "bm25_ids.npy", data.bm25_ids.astype(np.int64, copy=False))
-    lexical.save(data.bm25, directory / "bm25")
-    for path in directory.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as fh:
-                os.fsync(fh.fileno())
+def write_segment(index_dir: Path, name: str, **parts) -> None:
+    """Write segment `name` (see segment.write) under a staging name, then rename it into place."""
+    from . import segment
 
-
-def save(index_dir: Path, data: IndexData) -> str:
-    """Write `data` as a new generation and switch the manifest to it atomically."""
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    numbers = [int(p.name.split("-")[1]) for p in index_dir.glob("gen-*") if p.name.split("-")[1].isdigit()]
-    generation = f"gen-{max(numbers, default=0) + 1:06d}"
-    staging = index_dir / f".staging-{generation}-{os.getpid()}"
+    staging = index_dir / f".staging-{name}"
     shutil.rmtree(staging, ignore_errors=True)
-    _write_generation(staging, data)
-    os.rename(staging, index_dir / generation)
-    manifest = dict(data.manifest, generation=generation)
+    shutil.rmtree(index_dir / name, ignore_errors=True)  # left by a crashed build; no manifest names it
+    segment.write(staging, **parts)
+    os.rename(staging, index_dir / name)
+
+
+def write_array(index_dir: Path, name: str, array: np.ndarray) -> None:
+    staging = index_dir / f".staging-{name}"
+    with staging.open("wb") as fh:
+        np.save(fh, array)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.rename(staging, index_dir / name)
+
+
+def write_ann(index_dir: Path, name: str, index) -> None:
+    staging = index_dir / f".staging-{name}"
+    ann.save(index, staging)
+    with staging.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.rename(staging, index_dir / name)
+
+
+def _files(manifest: dict | None) -> set[str]:
+    if not manifest:
+        return set()
+    names = {s["name"] for s in manifest.get("segments", [])}
+    names |= {manifest[k] for k in ("deleted",) if manifest.get(k)}
+    if manifest.get("ann"):
+        names.add(manifest["ann"]["file"])
+    return names
+
+
+def publish(index_dir: Path, manifest: dict) -> None:
+    """Make `manifest` the index in one atomic step, then remove files nothing names any more."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        previous = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
     tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
+    _fsync_dir(index_dir)  # the new files' names are durable before the manifest names them
     os.replace(tmp, index_dir / MANIFEST)
     _fsync_dir(index_dir)
-    data.manifest = manifest
-    _remove_stale(index_dir, generation)
-    return generation
+    remove_unreferenced(index_dir, _files(manifest) | _files(previous))
 
 
-def _remove_stale(index_dir: Path, current: str) -> None:
-    """Drop generations older than the previous one, and leftovers of crashed writes."""
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    keep = {p.name for p in generations[-KEEP_GENERATIONS:]} | {current}
-    for path in generations:
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
-    for path in index_dir.glob(".staging-*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in index_dir.glob(f".{MANIFEST}.*.tmp"):
-        path.unlink(missing_ok=True)
+def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
+    """Drop segments and files no kept manifest names, and leftovers of crashed writes."""
+    for path in index_dir.iterdir():
+        name = path.name
+        stale = name.startswith((".staging-", f".{MANIFEST}.")) or (
+            name.startswith(("seg-", "deleted-", "ann-", "gen-")) and name not in keep)
+        if stale:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)

@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = Embedder()
 
-    seed_index = RESULTS / "seed-index"
+    seed_index = RESULTS / f"seed-index-{embedder.backend}"
     build_index(ROOT / "corpus", seed_index, embedder=embedder, progress=False)
     assistant = Assistant(seed_index, model=None)
     rows, ask_lat, retrieve_lat = seed_eval(assistant)
@@ -83,20 +83,20 @@ def main() -> None:
     # SQuAD: the full half, and a copy without its first article (negatives)
     corpus = RESULTS / "squad-corpus"
     questions = write_squad_corpus(corpus)
-    build_index(corpus, RESULTS / "squad-index", embedder=embedder, progress=True)
+    build_index(corpus, RESULTS / f"squad-index-{embedder.backend}", embedder=embedder, progress=True)
     negatives = [q for q in questions if q[1].startswith("squad-00-")]
-    lacking_corpus, lacking_index = RESULTS / "squad-corpus-lacking", RESULTS / "squad-index-lacking"
+    lacking_corpus, lacking_index = RESULTS / "squad-corpus-lacking", RESULTS / f"squad-index-lacking-{embedder.backend}"
     shutil.rmtree(lacking_corpus, ignore_errors=True)
     shutil.copytree(corpus, lacking_corpus)
     for path in lacking_corpus.glob("squad-00-*.md"):
         path.unlink()
     if not lacking_index.exists():
-        shutil.copytree(RESULTS / "squad-index", lacking_index)
+        shutil.copytree(RESULTS / f"squad-index-{embedder.backend}", lacking_index)
     build_index(lacking_corpus, lacking_index, embedder=embedder, progress=False)
 
     step = 16 if args.quick else 3
     positives = [q for q in questions if not q[1].startswith("squad-00-")][::step]
-    full = Assistant(RESULTS / "squad-index")
+    full = Assistant(RESULTS / f"squad-index-{embedder.backend}")
     answer_hit = abstain_pos = 0
     ask_lat, pos_conf = [], []
     for question, _, answers in positives:

@@ -80,8 +80,8 @@ def main() -> None:
     args = parser.parse_args()
 
     # Seeds
-    seed_index = RESULTS / "seed-index"
     embedder = Embedder()
+    seed_index = RESULTS / f"seed-index-{embedder.backend}"
     build_index(ROOT / "corpus", seed_index, embedder=embedder, progress=False)
     searcher = Searcher(store.load(seed_index), embedder)
     rows = []
@@ -109,9 +109,9 @@ def main() -> None:
     texts = [q for q, _, _ in questions]
     embedder = PrecomputedQueries(texts)
     started = time.perf_counter()
-    report = build_index(corpus, RESULTS / "squad-index", embedder=embedder, progress=True)
+    report = build_index(corpus, RESULTS / f"squad-index-{embedder.backend}", embedder=embedder, progress=True)
     print(f"\nSQuAD index: {report.passages_embedded} passages embedded in {time.perf_counter() - started:.1f} s")
-    data = store.load(RESULTS / "squad-index")
+    data = store.load(RESULTS / f"squad-index-{embedder.backend}")
     searcher = Searcher(data, embedder)
     per_method: dict[str, list[list[int]]] = {}
     latencies = []

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, build_index, retrieve
-from assistant import lexical, store
+from assistant import ann, compaction, lexical, store
+from assistant.corpus import read_article
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from conftest import LUKASHENKO_PATH, MEETING_PATH
 
@@ -28,12 +29,22 @@ def test_round_trip(seed_index):
     manifest = json.loads((seed_index / "manifest.json").read_text())
     assert manifest["format"] == store.FORMAT and manifest["version"] == store.FORMAT_VERSION
     assert manifest["model"]["dimension"] == 384 and manifest["model"]["id"] == "all-MiniLM-L6-v2"
-    ids = sorted(pid for meta in manifest["articles"].values() for pid in meta["passages"])
-    assert ids == sorted(data.passages) and data.vectors.ntotal == len(ids)
-    assert len(data.sentence_ids) == manifest["counts"]["sentences"] == sum(len(p.sentences) for p in data.passages.values())
-    vectors = data.vectors.reconstruct_batch(np.array(ids, dtype=np.int64))
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
-    assert set(data.bm25_ids.tolist()) == set(ids)
+    assert manifest["model"]["backend"] == "int8" and manifest["ann"] is None if "ann" in manifest else True
+    articles = data.articles()
+    ids = sorted(pid for meta in articles.values() for pid in meta["passages"])
+    assert ids == sorted(int(i) for s in data.segments for i in s.ids) and len(ids) == manifest["counts"]["passages"]
+    passages = [data.passage(pid) for pid in ids]
+    assert manifest["counts"]["sentences"] == sum(len(p.sentences) for p in passages)
+    assert all(len(data.sentence_vectors(p.id)) == len(p.sentences) for p in passages)
+    assert np.allclose(np.linalg.norm(data.passage_vectors(ids), axis=1), 1, atol=1e-4)
+    for segment in data.segments:
+        assert segment.bm25.scores["num_docs"] == len(segment)
+
+
+def _files(index):
+    """(name, inode, mtime) of every file of every segment: written once, never touched again."""
+    return {(str(p.relative_to(index)), p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in index.glob("seg-*/**/*") if p.is_file()}
 
 
 def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
@@ -41,31 +52,98 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     first = _build(corpus_dir, index, embedder)
     assert sorted(first.added) == sorted([LUKASHENKO_PATH, MEETING_PATH])
     before = store.load(index)
-    meeting_ids = before.articles["lukashenko-to-meet-putin-on-friday"]["passages"]
+    meeting_ids = before.article("lukashenko-to-meet-putin-on-friday")["passages"]
+    files = _files(index)
 
     (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
     added = _build(corpus_dir, index, embedder)
     assert added.added == ("ferry.md",) and not added.updated and not added.removed
     assert added.passages_embedded == 1 and added.sentences_embedded == 2
     assert set(added.unchanged) == {LUKASHENKO_PATH, MEETING_PATH}
+    assert files < _files(index)  # the old segment is untouched; one new segment holds the ferry
+    assert len(store.read_manifest(index)["segments"]) == 2
     after = store.load(index)
-    assert after.articles["lukashenko-to-meet-putin-on-friday"]["passages"] == meeting_ids  # ids are stable
+    assert after.article("lukashenko-to-meet-putin-on-friday")["passages"] == meeting_ids  # ids are stable
 
     (corpus_dir / "ferry.md").write_text(EXTRA.replace("Tuesday", "Wednesday"), encoding="utf-8")
+    old_ferry = after.article("ferry")["passages"]
     changed = _build(corpus_dir, index, embedder)
     assert changed.updated == ("ferry.md",) and changed.passages_embedded == 1
+    updated = store.load(index)
+    assert all(updated.is_deleted(pid) for pid in old_ferry)
+    assert "Wednesday" in updated.passage(updated.article("ferry")["passages"][0]).text
 
     (corpus_dir / MEETING_PATH).unlink()
     removed = _build(corpus_dir, index, embedder)
     assert removed.removed == (MEETING_PATH,) and removed.passages_embedded == 0
     final = store.load(index)
-    assert not set(meeting_ids) & set(final.passages)
-    assert final.vectors.ntotal == len(final.passages)
-    assert all(final.passages[int(pid)].article_id != "lukashenko-to-meet-putin-on-friday" for pid in final.sentence_ids)
+    assert final.article("lukashenko-to-meet-putin-on-friday") is None
+    assert set(final.articles()) == {"ferry", "president-of-belarus-causing-trouble-for-putin"}
+    assert not set(meeting_ids) & set(final.dense(embedder.encode_query("Lukashenko meets Putin on Friday"), 100))
+    counts = store.read_manifest(index)["counts"]
+    assert counts["articles"] == 2 and counts["passages"] == sum(len(m["passages"]) for m in final.articles().values())
 
     nothing = _build(corpus_dir, index, embedder)
     assert not nothing.changed and nothing.passages_embedded == 0
-    assert store.read_manifest(index)["generation"] == final.manifest["generation"]
+    assert store.read_manifest(index)["generation"] == final.generation
+
+
+def test_unchanged_files_are_not_even_read(corpus_dir, tmp_path, embedder, monkeypatch):
+    index = tmp_path / "index"
+    _build(corpus_dir, index, embedder)
+    from assistant import indexer
+
+    reads = []
+    monkeypatch.setattr(indexer, "read_article", lambda path, root: reads.append(path) or read_article(path, root))
+    (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
+    report = _build(corpus_dir, index, embedder)
+    assert report.added == ("ferry.md",) and [p.name for p in reads] == ["ferry.md"]
+
+
+def test_targeted_update_checks_only_the_named_files(corpus_dir, tmp_path, embedder):
+    index = tmp_path / "index"
+    _build(corpus_dir, index, embedder)
+    (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
+    (corpus_dir / MEETING_PATH).unlink()
+    report = _build(corpus_dir, index, embedder, paths=["ferry.md"])
+    assert report.added == ("ferry.md",) and not report.removed  # the meeting article was not asked about
+    report = _build(corpus_dir, index, embedder, paths=[MEETING_PATH])
+    assert report.removed == (MEETING_PATH,) and not report.added
+
+
+def test_small_segments_are_merged(corpus_dir, tmp_path, embedder):
+    index = tmp_path / "index"
+    _build(corpus_dir, index, embedder)
+    question = "Why might Lukashenko deviate from Moscow?"
+    expected = [h.passage_id for h in Assistant(index, corpus_dir).retrieve(question, 5)]
+    merged = ()
+    for n in range(compaction.MAX_EXACT_SEGMENTS + 1):
+        (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
+        merged = _build(corpus_dir, index, embedder).merged or merged
+    manifest = store.read_manifest(index)
+    assert len(merged) == compaction.MAX_EXACT_SEGMENTS + 1 and len(manifest["segments"]) == 2
+    data = store.load(index)
+    assert len(data.articles()) == 2 + compaction.MAX_EXACT_SEGMENTS + 1
+    assert [h.passage_id for h in Assistant(index, corpus_dir).retrieve(question, 5)] == expected
+
+
+def test_large_index_migrates_to_ivf_and_stays_correct(corpus_dir, tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the seeds' 18 passages count as large
+    index = tmp_path / "index"
+    report = _build(corpus_dir, index, embedder)
+    manifest = store.read_manifest(index)
+    assert report.merged and manifest["ann"]["segments"] == [manifest["segments"][0]["name"]]
+    data = store.load(index)
+    assert data.ann is not None and data.ann.ntotal == manifest["counts"]["passages"]
+    hits = Assistant(index, corpus_dir).retrieve("Why might Lukashenko deviate from Moscow?", 5)
+    assert "Ukraine has opinion support in Belarus" in " ".join(h.text for h in hits)
+
+    (corpus_dir / MEETING_PATH).unlink()  # IVF cannot remove: the deletion list hides the passages
+    gone = data.article("lukashenko-to-meet-putin-on-friday")["passages"]
+    _build(corpus_dir, index, embedder)
+    after = store.load(index)
+    probe = after.dense(embedder.encode_query("Lukashenko will meet Putin on Friday"), 50)
+    assert probe and not set(gone) & set(probe)
 
 
 def test_new_article_is_retrievable_without_restart(corpus_dir, tmp_path, embedder):
@@ -97,7 +175,7 @@ def test_an_article_that_turns_bad_keeps_its_indexed_version(corpus_dir, tmp_pat
     (corpus_dir / MEETING_PATH).write_bytes(b"")
     report = _build(corpus_dir, index, embedder)
     assert [e.path for e in report.errors] == [MEETING_PATH] and not report.removed
-    assert "lukashenko-to-meet-putin-on-friday" in store.load(index).articles
+    assert store.load(index).article("lukashenko-to-meet-putin-on-friday") is not None
 
 
 def test_foreign_model_or_format_is_refused(corpus_dir, tmp_path, embedder):
@@ -141,12 +219,13 @@ def test_crash_mid_write_leaves_the_old_index(corpus_dir, tmp_path, embedder, mo
         _build(corpus_dir, index, embedder)
     monkeypatch.undo()
     after = store.load(index)
-    assert after.manifest["generation"] == before.manifest["generation"]
-    assert set(after.passages) == set(before.passages) and "ferry" not in after.articles
+    assert after.generation == before.generation
+    assert after.articles().keys() == before.articles().keys() and after.article("ferry") is None
     report = _build(corpus_dir, index, embedder)  # the next build finishes the job and tidies up
     assert report.added == ("ferry.md",)
     assert not list(index.glob(".staging-*")) and not list(index.glob(".*.tmp"))
-    assert len(list(index.glob("gen-*"))) <= store.KEEP_GENERATIONS
+    named = {s["name"] for s in store.read_manifest(index)["segments"]}
+    assert {p.name for p in index.glob("seg-*")} <= named | {s.name for s in before.segments}
 
 
 def test_retrieval_finds_the_reasons(seed_index):
@@ -159,5 +238,5 @@ def test_retrieval_finds_the_reasons(seed_index):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     data = store.load(seed_index)
     for hit in hits:  # offsets point at the cleaned article text
-        passage = data.passages[hit.passage_id]
+        passage = data.passage(hit.passage_id)
         assert (hit.start, hit.end, hit.text) == (passage.start, passage.end, passage.text)

@@ -33,17 +33,17 @@ def test_slug_is_a_safe_file_stem(title, expected):
 
 def test_file_name_comes_from_the_title_never_the_upload_name(corpus_dir):
     data = (DATA / "trondheim-bicycle-garage.md").read_bytes()
-    name, article = prepare(data, "../../../etc/cron.d/evil.md", ".md", corpus_dir, {})
+    name, article = prepare(data, "../../../etc/cron.d/evil.md", ".md", corpus_dir, lambda *_: [])
     assert name == "trondheim-opens-norway-s-largest-bicycle-garage-under-the-central-station.md"
     assert article.id == name[:-3]
     (corpus_dir / name).write_bytes(b"taken")
-    assert prepare(data, "x.md", ".md", corpus_dir, {})[0].endswith("-station-2.md")
+    assert prepare(data, "x.md", ".md", corpus_dir, lambda *_: [])[0].endswith("-station-2.md")
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".html", ""])
 def test_only_text_and_markdown_are_accepted(corpus_dir, suffix):
     with pytest.raises(ArticleError, match="only .txt and .md files"):
-        prepare(b"Some title\n\nSome text.", f"upload{suffix}", suffix, corpus_dir, {})
+        prepare(b"Some title\n\nSome text.", f"upload{suffix}", suffix, corpus_dir, lambda *_: [])
 
 
 def test_same_text_under_another_name_is_a_duplicate(assistant):

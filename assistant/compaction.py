@@ -1,0 +1,106 @@
+"""Merging segments, as Lucene does: many small segments or many deleted passages cost search
+time and disk, so now and then a build folds segments into one and drops what was deleted.
+
+Policy, checked after every update:
+- at FLAT_LIMIT live passages or more, with no IVF yet, or with the exact-searched newer
+  segments past 10% of the IVF's size, or 20% of rows deleted: merge everything into one
+  segment and train an IVF over it (this is also the migration from exact to approximate);
+- otherwise, 20% of rows deleted: merge everything (small, exact);
+- otherwise, more than MAX_EXACT_SEGMENTS exact-searched segments: merge those.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import ann, store
+from .segment import Segment
+
+MAX_EXACT_SEGMENTS = 8
+DELETED_SHARE = 0.2
+TAIL_SHARE = 0.1
+
+
+def _plan(manifest: dict) -> tuple[list[str], bool]:
+    """(segment names to merge, whether to build an IVF over the result)."""
+    segments = manifest["segments"]
+    info = manifest.get("ann")
+    covered = set(info["segments"]) if info else set()
+    rows = sum(s["passages"] for s in segments)
+    live = manifest["counts"]["passages"]
+    tail = [s for s in segments if s["name"] not in covered]
+    tail_rows = sum(s["passages"] for s in tail)
+    names = [s["name"] for s in segments]
+    too_many_deleted = rows and (rows - live) > DELETED_SHARE * rows
+    if live >= ann.FLAT_LIMIT and (info is None or tail_rows > TAIL_SHARE * (rows - tail_rows) or too_many_deleted):
+        return names, True
+    if too_many_deleted and info is None:
+        return names, False
+    if len(tail) > MAX_EXACT_SEGMENTS:
+        return [s["name"] for s in tail], False
+    return [], False
+
+
+def maybe_merge(index_dir: Path, manifest: dict) -> tuple[dict, tuple[str, ...]]:
+    """The manifest after merging what the policy asks for (new files written, not yet published)."""
+    names, with_ann = _plan(manifest)
+    if not names:
+        return manifest, ()
+    return merge(index_dir, manifest, names, with_ann=with_ann), tuple(names)
+
+
+def _live_rows(segment: Segment, deleted: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(~np.isin(segment.ids, deleted)) if len(deleted) else np.arange(len(segment))
+
+
+def _sentence_rows(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Sentence row numbers of passage `rows`, in order, without a Python loop per passage."""
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    firsts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + np.arange(int(lengths.sum())) - firsts
+
+
+def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) -> dict:
+    """Write one segment with the live passages of `names`; optionally an IVF over it."""
+    generation = manifest["generation"]
+    deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+    segments = [Segment(index_dir / name) for name in names]
+    try:
+        ids, vectors, sentences, passages, articles = [], [], [], [], []
+        for segment in segments:
+            rows = _live_rows(segment, deleted)
+            live = set(segment.ids[rows].tolist())
+            ids.append(segment.ids[rows])
+            vectors.append(np.asarray(segment.vectors[rows], dtype=np.float32))
+            sentences.append(np.asarray(segment.sentences[_sentence_rows(segment.sentence_offsets, rows)]))
+            passages += [p for p in segment.all_passages() if p.id in live]
+            articles += [a for a in segment.all_articles() if a["passages"] and a["passages"][0] in live]
+    finally:
+        for segment in segments:
+            segment.close()
+    all_ids = np.concatenate(ids)
+    if len(all_ids) > 1 and not (np.diff(all_ids) > 0).all():
+        raise AssertionError("segments to merge must hold ascending passage ids")
+    name = f"seg-{generation:06d}-merged"
+    titles = {a["id"]: a["title"] for a in articles}
+    merged_vectors = np.concatenate(vectors)
+    store.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
+                        vectors=merged_vectors, sentence_vectors=np.concatenate(sentences))
+    kept = [s for s in manifest["segments"] if s["name"] not in names]
+    position = next(i for i, s in enumerate(manifest["segments"]) if s["name"] in names)
+    new_segments = kept[:position] + [{"name": name, "passages": len(all_ids)}] + kept[position:]
+    remaining = np.setdiff1d(deleted, np.concatenate([segment.ids for segment in segments]))
+    deleted_file = None
+    if len(remaining):
+        deleted_file = f"deleted-{generation:06d}-merged.npy"
+        store.write_array(index_dir, deleted_file, remaining)
+    result = dict(manifest, segments=new_segments, deleted=deleted_file)
+    if with_ann:
+        index = ann.build([merged_vectors], [all_ids])
+        nprobe = ann.tune_nprobe(index, merged_vectors)
+        file = f"ann-{generation:06d}.faiss"
+        store.write_ann(index_dir, file, index)
+        result["ann"] = {"file": file, "segments": [name], "kind": "IVFFlat", "nlist": int(index.nlist),
+                         "nprobe": int(nprobe)}
+    return result

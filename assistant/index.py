@@ -1,0 +1,166 @@
+"""A loaded index: one read-only view over its segments, deletions and IVF index.
+
+Dense search runs the IVF index over the segments it covers and exact inner products over
+the others (memory-mapped); BM25 runs per segment. Deleted passages never come back from
+either. Every lookup by passage id goes to the segment that holds it.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from . import ann, lexical
+from .segment import Segment, StoredPassage
+
+
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the n highest scores, best first."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+class LexicalScores:
+    """BM25 scores of one question in every segment (deleted rows score 0)."""
+
+    def __init__(self, index: "Index", question: str):
+        self.index = index
+        tokens = lexical.tokenize([question])[0]
+        self.per_segment = []
+        for segment, live in zip(index.segments, index.live):
+            scores = lexical.scores_for(segment.bm25, tokens, len(segment))
+            self.per_segment.append(scores * live if live is not None else scores)
+        self.best = max((float(s.max()) for s in self.per_segment if len(s)), default=0.0)
+
+    def top(self, k: int) -> list[int]:
+        """Passage ids of the k best-scoring passages with a positive score."""
+        found = []
+        for segment, scores in zip(self.index.segments, self.per_segment):
+            rows = [r for r in top_rows(scores, k) if scores[r] > 0]
+            found += [(float(scores[r]), int(segment.ids[r])) for r in rows]
+        return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
+
+    def score(self, pid: int) -> float:
+        located = self.index.locate(pid)
+        if located is None:
+            return 0.0
+        position, row = located
+        return float(self.per_segment[position][row])
+
+
+class Index:
+    """Read-only and safe to share between threads; a new build publishes a new Index."""
+
+    def __init__(self, manifest: dict, segments: list[Segment], deleted: np.ndarray, ann_index=None):
+        self.manifest = manifest
+        self.segments = segments
+        self.deleted = np.sort(np.asarray(deleted, dtype=np.int64))
+        self.ann = ann_index
+        self.ann_segments = set(manifest["ann"]["segments"]) if manifest.get("ann") else set()
+
+    @cached_property
+    def live(self) -> list[np.ndarray | None]:
+        """Per segment, which rows are not deleted (None: all of them)."""
+        return [~np.isin(s.ids, self.deleted) if len(self.deleted) else None for s in self.segments]
+
+    @cached_property
+    def _excluding(self) -> ann.Excluding | None:
+        return ann.Excluding(self.manifest["ann"]["nprobe"], self.deleted) if self.ann is not None else None
+
+    def warm(self) -> "Index":
+        """Open every segment and compute the deletion masks now rather than on the first question."""
+        for segment in self.segments:
+            segment.warm()
+        self.live, self._excluding
+        return self
+
+    @property
+    def generation(self) -> int:
+        return self.manifest["generation"]
+
+    @property
+    def size(self) -> int:
+        return int(self.manifest["counts"]["passages"])
+
+    def close(self) -> None:
+        for segment in self.segments:
+            segment.close()
+
+    def is_deleted(self, pid: int) -> bool:
+        i = np.searchsorted(self.deleted, pid)
+        return bool(i < len(self.deleted) and self.deleted[i] == pid)
+
+    def locate(self, pid: int) -> tuple[int, int] | None:
+        """(segment position, row) of a live passage."""
+        if self.is_deleted(pid):
+            return None
+        for position in range(len(self.segments) - 1, -1, -1):
+            row = int(self.segments[position].rows(np.array([pid]))[0])
+            if row >= 0:
+                return position, row
+        return None
+
+    def passage(self, pid: int) -> StoredPassage:
+        located = self.locate(pid)
+        if located is None:
+            raise KeyError(pid)
+        return self.segments[located[0]].passage(pid)
+
+    def _live_article(self, meta: dict | None) -> dict | None:
+        return meta if meta and meta["passages"] and not self.is_deleted(meta["passages"][0]) else None
+
+    def article(self, article_id: str) -> dict | None:
+        for segment in reversed(self.segments):
+            meta = self._live_article(segment.article(article_id))
+            if meta:
+                return meta
+        return None
+
+    def articles(self) -> dict[str, dict]:
+        """Every live article's metadata by id (reads all segments: for listings and full scans)."""
+        return {m["id"]: m for s in self.segments for m in map(self._live_article, s.all_articles()) if m}
+
+    def duplicates(self, text_hash: str, file_hash: str) -> list[dict]:
+        return [m for s in self.segments for m in map(self._live_article, s.articles_with(text_hash=text_hash,
+                                                                                           file_hash=file_hash)) if m]
+
+    def passage_vectors(self, ids: list[int]) -> np.ndarray:
+        dimension = self.manifest["model"]["dimension"]
+        out = np.zeros((len(ids), dimension), dtype=np.float32)
+        for i, pid in enumerate(ids):
+            located = self.locate(pid)
+            if located is not None:
+                out[i] = self.segments[located[0]].vectors[located[1]]
+        return out
+
+    def sentence_vectors(self, pid: int) -> np.ndarray:
+        located = self.locate(pid)
+        if located is None:
+            return np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float16)
+        return self.segments[located[0]].sentence_vectors(located[1])
+
+    def dense(self, vector: np.ndarray, k: int) -> list[int]:
+        """Passage ids of the k nearest passages: IVF where built, exact elsewhere."""
+        found: list[tuple[float, int]] = []
+        if self.ann is not None:
+            ids, scores = self._excluding.search(self.ann, vector, k)
+            found += zip(scores.tolist(), ids.tolist())
+        for segment, live in zip(self.segments, self.live):
+            if segment.name in self.ann_segments or not len(segment):
+                continue
+            scores = segment.vectors @ vector
+            if live is not None:
+                scores = np.where(live, scores, -np.inf)
+            rows = [r for r in top_rows(scores, k) if np.isfinite(scores[r])]
+            found += [(float(scores[r]), int(segment.ids[r])) for r in rows]
+        return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
+
+    def lexical(self, question: str) -> LexicalScores:
+        return LexicalScores(self, question)
+
+    def knows(self, stem: str) -> bool:
+        """Some passage contains this BM25 token."""
+        return any(s.bm25 is not None and stem in s.bm25.vocab_dict for s in self.segments)

@@ -1,0 +1,160 @@
+"""One immutable index segment: the passages of some articles, written once, memory-mapped to read.
+
+    seg-000004/
+      ids.npy               int64 passage ids, ascending; row i of every array is passage ids[i]
+      vectors.npy           float32 normalised passage vectors
+      sentences.npy         float16 normalised sentence vectors, grouped by passage
+      sentence_offsets.npy  int64; passage row i owns sentence rows offsets[i]:offsets[i+1]
+      meta.sqlite           articles and passage texts, looked up by id on demand
+      bm25/                 bm25s index over "title\\ntext" of each passage row
+
+An update writes a new segment with only the new or changed articles; replaced passages are
+hidden by the index's deletion list until segments are merged. Nothing here is pickled.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from . import lexical
+
+_SCHEMA = """
+CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, meta TEXT);
+CREATE INDEX articles_text_hash ON articles (text_hash);
+CREATE INDEX articles_hash ON articles (hash);
+CREATE TABLE passages (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER, text TEXT, start INTEGER,
+                       "end" INTEGER, first_paragraph INTEGER, last_paragraph INTEGER, sentences TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: int
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    paragraphs: tuple[int, int]
+    sentences: tuple[tuple[int, int], ...]
+
+
+def write(directory: Path, articles: list[dict], passages: list[StoredPassage], titles: dict[str, str],
+          vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
+    """Write a segment; `passages` in ascending id order, `vectors` and sentence rows to match."""
+    directory.mkdir(parents=True)
+    ids = np.array([p.id for p in passages], dtype=np.int64)
+    if len(ids) > 1 and not (np.diff(ids) > 0).all():
+        raise ValueError("segment passages must be in ascending id order")
+    counts = [len(p.sentences) for p in passages]
+    np.save(directory / "ids.npy", ids)
+    np.save(directory / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    np.save(directory / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float16))
+    np.save(directory / "sentence_offsets.npy", np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+    db = sqlite3.connect(directory / "meta.sqlite")
+    try:
+        db.executescript(_SCHEMA)
+        db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?)", (
+            (a["id"], a["path"], a["hash"], a.get("text_hash"), json.dumps(a, ensure_ascii=False)) for a in articles))
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            (p.id, p.article_id, p.ordinal, p.text, p.start, p.end, p.paragraphs[0], p.paragraphs[1],
+             json.dumps(p.sentences)) for p in passages))
+        db.commit()
+    finally:
+        db.close()
+    lexical.save(lexical.build([f"{titles[p.article_id]}\n{p.text}" for p in passages]), directory / "bm25")
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+class Segment:
+    """Read access to a written segment; arrays are memory-mapped, texts read on demand."""
+
+    def __init__(self, directory: Path):
+        if not (directory / "meta.sqlite").is_file():
+            raise FileNotFoundError(directory / "meta.sqlite")
+        self.directory = directory
+        self.name = directory.name
+        uri = f"file:{directory / 'meta.sqlite'}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._db_lock = threading.Lock()
+
+    # Opened on first use: an update that only looks up a few articles touches none of them.
+    @cached_property
+    def ids(self) -> np.ndarray:
+        return np.load(self.directory / "ids.npy")
+
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        return np.load(self.directory / "vectors.npy", mmap_mode="r")
+
+    @cached_property
+    def sentences(self) -> np.ndarray:
+        return np.load(self.directory / "sentences.npy", mmap_mode="r")
+
+    @cached_property
+    def sentence_offsets(self) -> np.ndarray:
+        return np.load(self.directory / "sentence_offsets.npy")
+
+    @cached_property
+    def bm25(self):
+        return lexical.load(self.directory / "bm25", mmap=True)
+
+    def warm(self) -> "Segment":
+        """Open everything now (a searcher should not pay for it on its first question)."""
+        for _ in (self.ids, self.vectors, self.sentences, self.sentence_offsets, self.bm25):
+            pass
+        return self
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each id in this segment, -1 where it is not here."""
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.searchsorted(self.ids, ids)
+        rows[rows >= len(self.ids)] = 0
+        found = (self.ids[rows] == ids) if len(self.ids) else np.zeros(len(ids), dtype=bool)
+        return np.where(found, rows, -1)
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._db_lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def passage(self, pid: int) -> StoredPassage | None:
+        rows = self._query("SELECT * FROM passages WHERE id = ?", (int(pid),))
+        if not rows:
+            return None
+        pid, aid, ordinal, text, start, end, first, last, sentences = rows[0]
+        return StoredPassage(pid, aid, ordinal, text, start, end, (first, last), tuple(map(tuple, json.loads(sentences))))
+
+    def article(self, article_id: str) -> dict | None:
+        rows = self._query("SELECT meta FROM articles WHERE id = ?", (article_id,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def articles_with(self, *, text_hash: str, file_hash: str) -> list[dict]:
+        rows = self._query("SELECT meta FROM articles WHERE text_hash = ? OR hash = ?", (text_hash, file_hash))
+        return [json.loads(r[0]) for r in rows]
+
+    def all_articles(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self._query("SELECT meta FROM articles")]
+
+    def all_passages(self) -> list[StoredPassage]:
+        rows = self._query("SELECT * FROM passages ORDER BY id")
+        return [StoredPassage(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), tuple(map(tuple, json.loads(r[8]))))
+                for r in rows]
+
+    def sentence_vectors(self, row: int) -> np.ndarray:
+        return self.sentences[self.sentence_offsets[row]:self.sentence_offsets[row + 1]]
