@@ -16,8 +16,8 @@ import faiss
 import numpy as np
 
 FLAT_LIMIT = 200_000  # passages; above, exact search costs more than ~60 ms per query on 2 cores
-TARGET_RECALL = 0.97  # of the exact top 10, on the tuning sample (real questions score ≥ 0.95)
-_NPROBES = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+TARGET_RECALL = 0.95  # of the exact top 10, on both tuning samples (see tune_nprobe)
+_NPROBES = (8, 16, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 _TRAIN_PER_LIST = 40
 
 
@@ -49,26 +49,33 @@ def build(vectors: list[np.ndarray], ids: list[np.ndarray], *, seed: int = 0) ->
     return index
 
 
-def tune_nprobe(index: faiss.IndexIVFFlat, vectors: np.ndarray, *, queries: int = 200, seed: int = 1) -> int:
-    """Smallest nprobe whose top 10 matches exact search on TARGET_RECALL of the sample.
+def tune_nprobe(index: faiss.IndexIVFFlat, vectors: np.ndarray, *, queries: int = 100, seed: int = 1) -> int:
+    """Smallest nprobe whose top 10 matches exact search on TARGET_RECALL of two samples.
 
-    Queries are stored vectors with noise added, so they are not their own nearest neighbour.
+    Near queries are stored vectors with noise; far queries are random directions leaning
+    towards the collection's mean, whose best match scores ~0.35 like an off-topic question
+    does (measured: SQuAD questions over Reuters). Far queries spread their neighbours over
+    many lists and set nprobe; on a 1M index they needed 512 of 4,000 lists where near ones
+    needed 8 (bench/README.md).
     """
     rng = np.random.default_rng(seed)
-    rows = rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)
-    sample = np.asarray(vectors[np.sort(rows)], dtype=np.float32)
-    sample += rng.normal(scale=0.04, size=sample.shape).astype(np.float32)
-    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
-    exact = faiss.IndexFlatIP(vectors.shape[1])
+    dimension = vectors.shape[1]
+    rows = np.sort(rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False))
+    near = np.asarray(vectors[rows], dtype=np.float32) + rng.normal(scale=0.04, size=(len(rows), dimension))
+    mean = np.asarray(vectors[np.sort(rng.choice(len(vectors), size=min(20_000, len(vectors)), replace=False))]).mean(0)
+    far = mean / np.linalg.norm(mean) * math.sqrt(dimension) / 3 + rng.normal(size=(queries, dimension))
+    samples = [(q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32) for q in (near, far)]
+    exact = faiss.IndexFlatIP(dimension)
     for start in range(0, len(vectors), 65536):
         exact.add(np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32))
-    _, truth = exact.search(sample, 10)
+    truths = [exact.search(sample, 10)[1] for sample in samples]
     for nprobe in _NPROBES:
-        if nprobe > index.nlist:
-            break
-        _, found = index.search(sample, 10, params=faiss.SearchParametersIVF(nprobe=nprobe))
-        hits = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
-        if hits >= TARGET_RECALL:
+        if nprobe >= index.nlist:
+            return int(index.nlist)
+        params = faiss.SearchParametersIVF(nprobe=nprobe)
+        recalls = [np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, index.search(sample, 10, params=params)[1])])
+                   for sample, truth in zip(samples, truths)]
+        if min(recalls) >= TARGET_RECALL:
             return nprobe
     return min(_NPROBES[-1], index.nlist)
 

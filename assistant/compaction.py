@@ -65,6 +65,13 @@ def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) 
     """Write one segment with the live passages of `names`; optionally an IVF over it."""
     generation = manifest["generation"]
     deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+    if len(names) == 1 and with_ann:
+        only = Segment(index_dir / names[0])
+        if not np.isin(only.ids, deleted).any():  # nothing to drop: keep the segment, add the IVF
+            result = dict(manifest, ann=_ann_over(index_dir, generation, names[0], only.vectors, only.ids))
+            only.close()
+            return result
+        only.close()
     segments = [Segment(index_dir / name) for name in names]
     try:
         ids, vectors, sentences, passages, articles = [], [], [], [], []
@@ -97,10 +104,14 @@ def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) 
         store.write_array(index_dir, deleted_file, remaining)
     result = dict(manifest, segments=new_segments, deleted=deleted_file)
     if with_ann:
-        index = ann.build([merged_vectors], [all_ids])
-        nprobe = ann.tune_nprobe(index, merged_vectors)
-        file = f"ann-{generation:06d}.faiss"
-        store.write_ann(index_dir, file, index)
-        result["ann"] = {"file": file, "segments": [name], "kind": "IVFFlat", "nlist": int(index.nlist),
-                         "nprobe": int(nprobe)}
+        result["ann"] = _ann_over(index_dir, generation, name, merged_vectors, all_ids)
     return result
+
+
+def _ann_over(index_dir: Path, generation: int, segment: str, vectors: np.ndarray, ids: np.ndarray) -> dict:
+    """Train, tune and write an IVF index over one segment's vectors; its manifest entry."""
+    index = ann.build([vectors], [ids])
+    nprobe = ann.tune_nprobe(index, vectors)
+    file = f"ann-{generation:06d}.faiss"
+    store.write_ann(index_dir, file, index)
+    return {"file": file, "segments": [segment], "kind": "IVFFlat", "nlist": int(index.nlist), "nprobe": int(nprobe)}

@@ -169,7 +169,8 @@ def build_index(
         broken = {e.path for e in errors}
         fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id]["hash"] != a.content_hash]
         unchanged += [a.path for a, _ in scanned if a.id in known and known[a.id]["hash"] == a.content_hash]
-        current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m["path"] in unchanged}
+        kept = set(unchanged)
+        current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m["path"] in kept}
         removed = [m for aid, m in known.items() if aid not in current and m["path"] not in broken]
         report = dict(
             index_dir=str(index_dir),

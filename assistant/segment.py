@@ -86,6 +86,7 @@ class Segment:
         self.name = directory.name
         uri = f"file:{directory / 'meta.sqlite'}?mode=ro&immutable=1"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchone()  # open the file now, while it is named
         self._db_lock = threading.Lock()
 
     # Opened on first use: an update that only looks up a few articles touches none of them.

@@ -51,8 +51,11 @@ def stream_pieces(text: str, words: int = STREAM_WORDS) -> list[str]:
     return ["".join(tokens[i:i + words]) for i in range(0, len(tokens), words)]
 
 
-def article_rows(assistant: Assistant) -> list[list]:
-    return [[a.title, a.outlet or "", a.published or "", a.passages, a.path] for a in assistant.articles()]
+LIST_LIMIT = 1000  # articles shown in the table and the remove list: the newest ones
+
+
+def article_rows(articles) -> list[list]:
+    return [[a.title, a.outlet or "", a.published or "", a.passages, a.path] for a in articles[:LIST_LIMIT]]
 
 
 def summary(assistant: Assistant) -> str:
@@ -108,15 +111,17 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
         yield _messages(gr, answer, answer.text, done=True), render.sources_panel(answer)
 
     def refresh():
-        choices = [(f"{a.title} ({a.path})", a.id) for a in assistant.articles()]
-        return article_rows(assistant), gr.update(choices=choices, value=None), summary(assistant)
+        articles = assistant.articles()
+        choices = [(f"{a.title} ({a.path})", a.id) for a in articles[:LIST_LIMIT]]
+        note = f" · the table lists the newest {LIST_LIMIT}" if len(articles) > LIST_LIMIT else ""
+        return article_rows(articles), gr.update(choices=choices, value=None), summary(assistant) + note
 
     def add_files(files):
         if not files:
             return ("Choose one or more .txt or .md files first.", *refresh())
         lines = []
         for item in files:
-            path = Path(item if isinstance(item, str) else getattr(item, "name", item.get("path", "")))
+            path = Path(item if isinstance(item, str) else item["path"] if isinstance(item, dict) else item.name)
             try:
                 if path.stat().st_size > MAX_UPLOAD_BYTES:  # don't read it at all
                     raise AssistantError(f"{path.name}: the file is {path.stat().st_size / 2**20:.1f} MB; "

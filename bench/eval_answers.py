@@ -122,7 +122,7 @@ def main() -> None:
         fa = sum(c < threshold for c in pos_conf) / len(pos_conf)
         fn = sum(c >= threshold for c in neg_conf) / len(neg_conf)
         print(f"  {threshold:.2f}  {fa:.3f}  {fn:.3f}")
-    print(f"ask() latency on {len(full.searcher().data.passages)} passages: {p50_p95(ask_lat)}")
+    print(f"ask() latency on {full.searcher().data.size} passages: {p50_p95(ask_lat)}")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 from common import ROOT, dev_questions, normalise, p50_p95, table, write_squad_corpus
 
-from assistant import lexical
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
 from assistant.retrieval import Searcher
@@ -36,13 +34,9 @@ class PrecomputedQueries(Embedder):
 
 def rankings(searcher: Searcher, question: str, depth: int = 20) -> dict[str, list[int]]:
     data = searcher.data
-    vector = searcher.embedder.encode_query(question)
-    _, dense = data.vectors.search(vector[None, :], depth)
-    bm25 = lexical.scores(data.bm25, question, len(data.bm25_ids))
-    top = np.argsort(-bm25, kind="stable")[:depth]
     return {
-        "BM25": [int(data.bm25_ids[i]) for i in top],
-        "dense": [int(i) for i in dense[0]],
+        "BM25": data.lexical(question).top(depth),
+        "dense": data.dense(searcher.embedder.encode_query(question), depth),
         "RRF": [h.passage_id for h in searcher.search(question, depth, method="rrf")],
         "hybrid (ours)": [h.passage_id for h in searcher.search(question, depth, method="rerank")],
     }
@@ -61,12 +55,11 @@ def squad_metrics(ranked_articles: list[list[str]], gold: list[str]) -> dict[str
     }
 
 
-def txtai_rankings(data, titles, questions, depth, model_path):
+def txtai_rankings(passages, titles, questions, depth, model_path):
     from txtai import Embeddings
 
-    ids = list(data.passages)
     embeddings = Embeddings(path=str(model_path), content=True, hybrid=True)
-    embeddings.index((str(pid), f"{titles[data.passages[pid].article_id]}\n{data.passages[pid].text}", None) for pid in ids)
+    embeddings.index((str(pid), f"{titles[p.article_id]}\n{p.text}", None) for pid, p in passages.items())
     out = []
     for question in questions:
         out.append([int(r["id"]) for r in embeddings.search(question, depth)])
@@ -112,6 +105,7 @@ def main() -> None:
     report = build_index(corpus, RESULTS / f"squad-index-{embedder.backend}", embedder=embedder, progress=True)
     print(f"\nSQuAD index: {report.passages_embedded} passages embedded in {time.perf_counter() - started:.1f} s")
     data = store.load(RESULTS / f"squad-index-{embedder.backend}")
+    passages = {p.id: p for s in data.segments for p in s.all_passages() if not data.is_deleted(p.id)}
     searcher = Searcher(data, embedder)
     per_method: dict[str, list[list[int]]] = {}
     latencies = []
@@ -122,19 +116,19 @@ def main() -> None:
         for method, ids in ranked.items():
             per_method.setdefault(method, []).append(ids)
     if not args.no_txtai:
-        titles = {aid: meta["title"] for aid, meta in data.articles.items()}
-        per_method["txtai hybrid"] = txtai_rankings(data, titles, texts, 20, embedder.path)
+        titles = {aid: meta["title"] for aid, meta in data.articles().items()}
+        per_method["txtai hybrid"] = txtai_rankings(passages, titles, texts, 20, embedder.path)
     gold = [aid for _, aid, _ in questions]
     answers = [[normalise(a) for a in ans] for _, _, ans in questions]
     rows = []
     for method, ranked in per_method.items():
-        articles = [[data.passages[pid].article_id for pid in ids] for ids in ranked]
+        articles = [[passages[pid].article_id for pid in ids] for ids in ranked]
         metrics = squad_metrics(articles, gold)
         answer_hit = sum(
-            any(a in normalise(data.passages[pid].text) for pid in ids[:5] for a in ans) for ids, ans in zip(ranked, answers)
+            any(a in normalise(passages[pid].text) for pid in ids[:5] for a in ans) for ids, ans in zip(ranked, answers)
         ) / len(gold)
         rows.append([method, metrics["R@1"], metrics["R@5"], metrics["R@20"], metrics["MRR@10"], answer_hit])
-    print(f"\nSQuAD v1.1 dev half: {len(texts)} questions over {len(data.passages)} passages")
+    print(f"\nSQuAD v1.1 dev half: {len(texts)} questions over {len(passages)} passages")
     print(table(rows, ["ranking", "R@1", "R@5", "R@20", "MRR@10", "answer-hit@5"]))
     print(f"(four rankings per question, query vectors precomputed: {p50_p95(latencies)})")
 

@@ -240,3 +240,24 @@ def test_retrieval_finds_the_reasons(seed_index):
     for hit in hits:  # offsets point at the cleaned article text
         passage = data.passage(hit.passage_id)
         assert (hit.start, hit.end, hit.text) == (passage.start, passage.end, passage.text)
+
+
+def test_vectors_of_another_backend_are_refused(corpus_dir, tmp_path, embedder):
+    from assistant.embedding import Embedder
+
+    index = tmp_path / "index"
+    _build(corpus_dir, index, embedder)
+    assert store.read_manifest(index)["model"]["backend"] == embedder.backend == "int8"
+    with pytest.raises(IndexMismatchError, match="ASSISTANT_BACKEND=int8"):
+        _build(corpus_dir, index, Embedder(backend="float32"))
+
+
+def test_int8_vectors_stay_close_to_the_float_model(embedder):
+    from assistant.embedding import Embedder
+
+    texts = ["Lukashenko will meet Putin on Friday.", "The ferry strike in Tromsø ended on Tuesday.",
+             "Experts believe Belarus would be a more logical escape route than Ukraine."]
+    quantised, exact = embedder.encode(texts), Embedder(backend="float32").encode(texts)
+    cosines = (quantised * exact).sum(axis=1)
+    assert cosines.min() > 0.97
+    assert (np.argmax(quantised @ exact.T, axis=1) == np.arange(3)).all()
