@@ -32,6 +32,9 @@ def cmd_index(args) -> int:
     return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
 
 
+STATUS_LIST = 50
+
+
 def cmd_status(args) -> int:
     from . import store
 
@@ -45,7 +48,7 @@ def cmd_status(args) -> int:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
     counts, model = manifest["counts"], manifest["model"]
-    print(f"Index      {args.index} ({manifest['generation']}, format {manifest['version']})")
+    print(f"Index      {args.index} (generation {manifest['generation']}, format {manifest['version']})")
     print(f"Articles   {counts['articles']}")
     print(f"Passages   {counts['passages']} ({counts['sentences']} sentences)")
     print(f"Model      {model['id']} ({model['dimension']} dimensions, {model.get('backend', 'float32')}, "
@@ -53,7 +56,10 @@ def cmd_status(args) -> int:
     search = f"IVF over {manifest['ann']['segments']}, nprobe {manifest['ann']['nprobe']}" if manifest.get("ann") else "exact"
     print(f"Segments   {len(manifest['segments'])} (dense search: {search})")
     print(f"Last build {manifest['built_at']}")
-    for meta in sorted(articles.values(), key=lambda m: m["path"]):
+    listed = sorted(articles.values(), key=lambda m: m["path"])
+    if len(listed) > STATUS_LIST:
+        print(f"  (the first {STATUS_LIST} of {len(listed)} articles by path; --json lists all)")
+    for meta in listed[:STATUS_LIST]:
         where = ", ".join(x for x in (meta.get("outlet"), meta.get("published")) if x)
         print(f"  {meta['path']}: {meta['title']}" + (f" — {where}" if where else "") + f" [{len(meta['passages'])} passages]")
     return 0

@@ -151,10 +151,12 @@ def build_index(
     passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
     progress: bool | None = None,
     paths: list[str] | None = None,
+    merge: bool = True,
 ) -> BuildReport:
     """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
 
     `paths` (corpus-relative) checks only those files: added, changed or deleted.
+    `merge=False` leaves merging segments to a later `merge_segments` (e.g. in the background).
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
@@ -186,7 +188,7 @@ def build_index(
         replaced = removed + [known[a.id] for a, _ in fresh if a.id in known]
         manifest, n_passages, n_sentences = _write_update(index_dir, old, fresh, replaced, embedder, pipeline,
                                                           passage_tokens, progress)
-        manifest, merged = compaction.maybe_merge(index_dir, manifest)
+        manifest, merged = compaction.maybe_merge(index_dir, manifest) if merge else (manifest, ())
         store.publish(index_dir, manifest)
         if old is not None:
             old.close()
@@ -239,3 +241,15 @@ def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list
         built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     )
     return manifest, len(passages), len(sentence_texts)
+
+
+def merge_segments(index_dir: str | Path) -> tuple[str, ...]:
+    """Merge segments if the policy in compaction.py asks for it; the names merged."""
+    index_dir = Path(index_dir)
+    with _build_lock(index_dir):
+        manifest = store.read_manifest(index_dir)
+        manifest = dict(manifest, generation=manifest["generation"] + 1)  # fresh names for the files it writes
+        manifest, merged = compaction.maybe_merge(index_dir, manifest)
+        if merged:
+            store.publish(index_dir, manifest)
+    return merged

@@ -1,6 +1,7 @@
 """`Assistant`: one corpus + index + model, with the loaded index cached and hot-reloaded."""
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from .answer import Answer, Composer
 from .conversation import rewrite
 from .embedding import Embedder
 from .errors import ArticleError
-from .indexer import BuildReport, build_index
+from .indexer import BuildReport, build_index, merge_segments
 from .library import ArticleInfo
 from .retrieval import Hit, Searcher
 
@@ -43,11 +44,13 @@ class Assistant:
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
         self._corpus_lock = threading.Lock()  # one add or remove at a time: check, write, index
+        self.merging: threading.Thread | None = None  # the latest background merge, for tests and shutdown
 
-    def build(self, *, rebuild: bool = False, progress: bool | None = None, paths: list[str] | None = None) -> BuildReport:
+    def build(self, *, rebuild: bool = False, progress: bool | None = None, paths: list[str] | None = None,
+              merge: bool = True) -> BuildReport:
         """Update the index from the corpus (only `paths`, corpus-relative, when given)."""
         report = build_index(self.corpus_dir, self.index_dir, rebuild=rebuild, embedder=self.embedder, progress=progress,
-                             paths=paths)
+                             paths=paths, merge=merge)
         self.searcher()  # pick up the new generation now rather than on the next question
         return report
 
@@ -95,10 +98,11 @@ class Assistant:
             filename, article = library.prepare(data, name, suffix, self.corpus_dir, self.searcher().data.duplicates)
             path = library.write_atomically(self.corpus_dir, filename, data)
             try:
-                report = self.build(progress=False, paths=[filename])
+                report = self.build(progress=False, paths=[filename], merge=False)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
+            self._merge_in_background()
             meta = self.searcher().data.article(article.id)
             failed = [e for e in report.errors if e.path == filename]
             if failed or meta is None:
@@ -119,9 +123,23 @@ class Assistant:
             data = path.read_bytes() if path.is_file() else None
             path.unlink(missing_ok=True)
             try:
-                report = self.build(progress=False, paths=[meta["path"]])
+                report = self.build(progress=False, paths=[meta["path"]], merge=False)
             except BaseException:
                 if data is not None:  # put it back: the index still holds it
                     library.write_atomically(path.parent, path.name, data)
                 raise
+            self._merge_in_background()
             return library.info(meta), report
+
+    def _merge_in_background(self) -> None:
+        """Fold small segments together without making the reader who added an article wait."""
+        def run():
+            try:
+                if merge_segments(self.index_dir):
+                    self.searcher()
+            except Exception as exc:  # the index stays valid unmerged; the next update tries again
+                print(f"background merge of {self.index_dir} failed: {exc}", file=sys.stderr)
+
+        thread = threading.Thread(target=run, name="merge-segments", daemon=True)
+        thread.start()
+        self.merging = thread

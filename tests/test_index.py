@@ -261,3 +261,18 @@ def test_int8_vectors_stay_close_to_the_float_model(embedder):
     cosines = (quantised * exact).sum(axis=1)
     assert cosines.min() > 0.97
     assert (np.argmax(quantised @ exact.T, axis=1) == np.arange(3)).all()
+
+
+def test_merging_can_wait_for_later(corpus_dir, tmp_path, embedder):
+    from assistant.indexer import merge_segments
+
+    index = tmp_path / "index"
+    _build(corpus_dir, index, embedder)
+    for n in range(compaction.MAX_EXACT_SEGMENTS + 1):
+        (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
+        assert not _build(corpus_dir, index, embedder, paths=[f"ferry-{n}.md"], merge=False).merged
+    assert len(store.read_manifest(index)["segments"]) == compaction.MAX_EXACT_SEGMENTS + 2
+    before = store.load(index).articles().keys()
+    assert len(merge_segments(index)) == compaction.MAX_EXACT_SEGMENTS + 2  # all of them: none is under an IVF
+    assert len(store.read_manifest(index)["segments"]) == 1 and store.load(index).articles().keys() == before
+    assert merge_segments(index) == ()
