@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -53,15 +54,33 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Article files under `corpus_dir`, sorted; hidden files and folders are skipped."""
+def corpus_entries(corpus_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """(relative path with forward slashes, stat) of each article file, sorted by path.
+
+    Hidden files and folders and those starting with "_" are skipped; one directory walk
+    with cached stats, so scanning 20k articles takes milliseconds, not a second.
+    """
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
-    return sorted(
-        p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-        and not any(part.startswith((".", "_")) for part in p.relative_to(corpus_dir).parts)
-    )
+    found: list[tuple[str, os.stat_result]] = []
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith((".", "_")):
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+                    found.append((prefix + entry.name, entry.stat()))
+
+    walk(str(corpus_dir), "")
+    return sorted(found)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Article files under `corpus_dir`, sorted; hidden files and folders are skipped."""
+    return [corpus_dir / relative for relative, _ in corpus_entries(corpus_dir)]
 
 
 def decode(data: bytes, name: str) -> str:

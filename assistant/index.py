@@ -39,12 +39,13 @@ class LexicalScores:
         """Passage ids of the k best-scoring passages with a positive score."""
         found = []
         for segment, scores in zip(self.index.segments, self.per_segment):
-            rows = [r for r in top_rows(scores, k) if scores[r] > 0]
+            nonzero = np.flatnonzero(scores)  # most passages share no word with the question
+            rows = nonzero[top_rows(scores[nonzero], k)]
             found += [(float(scores[r]), int(segment.ids[r])) for r in rows]
         return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
 
-    def score(self, pid: int) -> float:
-        located = self.index.locate(pid)
+    def score(self, pid: int, where: dict | None = None) -> float:
+        located = (where or {}).get(pid) or self.index.locate(pid)
         if located is None:
             return 0.0
         position, row = located
@@ -103,6 +104,29 @@ class Index:
                 return position, row
         return None
 
+    def locate_many(self, ids: list[int]) -> dict[int, tuple[int, int]]:
+        """(segment position, row) of each live passage among `ids`, newest segment first."""
+        pending = np.array([i for i in ids if not self.is_deleted(i)], dtype=np.int64)
+        found: dict[int, tuple[int, int]] = {}
+        for position in range(len(self.segments) - 1, -1, -1):
+            if not len(pending):
+                break
+            rows = self.segments[position].rows(pending)
+            found.update((int(pid), (position, int(row))) for pid, row in zip(pending, rows) if row >= 0)
+            pending = pending[rows < 0]
+        return found
+
+    def passages_at(self, where: dict[int, tuple[int, int]]) -> tuple[dict[int, StoredPassage], dict[str, dict]]:
+        """Passages and their articles' metadata, one query per segment for each."""
+        passages: dict[int, StoredPassage] = {}
+        articles: dict[str, dict] = {}
+        for position in {p for p, _ in where.values()}:
+            segment = self.segments[position]
+            found = segment.passages([pid for pid, (p, _) in where.items() if p == position])
+            passages.update(found)
+            articles.update(segment.articles(sorted({x.article_id for x in found.values()})))
+        return passages, articles
+
     def passage(self, pid: int) -> StoredPassage:
         located = self.locate(pid)
         if located is None:
@@ -119,6 +143,15 @@ class Index:
                 return meta
         return None
 
+    def file_states(self) -> dict[str, dict]:
+        """Per live article: id, path, hash, size and mtime_ns (a scan's view, no JSON to parse)."""
+        states = {}
+        for segment in self.segments:
+            for aid, path, digest, size, mtime, first in segment.file_states():
+                if first is not None and not self.is_deleted(first):
+                    states[aid] = {"id": aid, "path": path, "hash": digest, "size": size, "mtime_ns": mtime}
+        return states
+
     def articles(self) -> dict[str, dict]:
         """Every live article's metadata by id (reads all segments: for listings and full scans)."""
         return {m["id"]: m for s in self.segments for m in map(self._live_article, s.all_articles()) if m}
@@ -127,17 +160,17 @@ class Index:
         return [m for s in self.segments for m in map(self._live_article, s.articles_with(text_hash=text_hash,
                                                                                            file_hash=file_hash)) if m]
 
-    def passage_vectors(self, ids: list[int]) -> np.ndarray:
+    def passage_vectors(self, ids: list[int], where: dict | None = None) -> np.ndarray:
         dimension = self.manifest["model"]["dimension"]
         out = np.zeros((len(ids), dimension), dtype=np.float32)
         for i, pid in enumerate(ids):
-            located = self.locate(pid)
+            located = (where or {}).get(pid) or self.locate(pid)
             if located is not None:
                 out[i] = self.segments[located[0]].vectors[located[1]]
         return out
 
-    def sentence_vectors(self, pid: int) -> np.ndarray:
-        located = self.locate(pid)
+    def sentence_vectors(self, pid: int, where: dict | None = None) -> np.ndarray:
+        located = (where or {}).get(pid) or self.locate(pid)
         if located is None:
             return np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float16)
         return self.segments[located[0]].sentence_vectors(located[1])

@@ -15,7 +15,7 @@ import numpy as np
 from . import compaction, lexical, store
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
-from .corpus import Article, article_id, corpus_files, read_article, text_hash
+from .corpus import Article, article_id, corpus_entries, read_article, text_hash
 from .embedding import Embedder
 from .errors import ArticleError, CorpusError, IndexNotFoundError
 from .index import Index
@@ -91,38 +91,32 @@ def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool
     return store.load(index_dir)
 
 
-def _stat(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
-
-
 def _scan(corpus_dir: Path, old: Index | None, paths: list[str] | None):
-    """(articles to compare, errors, known metadata by id, unchanged paths).
+    """(articles to compare with their (size, mtime), errors, known file states by id, unchanged paths).
 
     A full scan skips reading files whose size and modification time match the index;
     `paths` limits the work to those files (the app knows what it just added or removed).
     """
     if paths is None:
-        files = corpus_files(corpus_dir)
-        if not files:
+        entries = corpus_entries(corpus_dir)
+        if not entries:
             raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
-        known = old.articles() if old else {}
+        known = old.file_states() if old else {}
     else:
-        files = [corpus_dir / p for p in paths if (corpus_dir / p).is_file()]
+        entries = [(p, (corpus_dir / p).stat()) for p in paths if (corpus_dir / p).is_file()]
         known = {aid: m for aid in (article_id(p) for p in paths) if old and (m := old.article(aid))}
     by_path = {m["path"]: m for m in known.values()}
     articles, errors, unchanged, seen = [], [], [], {}
-    for path in files:
-        relative = path.relative_to(corpus_dir).as_posix()
+    for relative, st in entries:
         meta = by_path.get(relative)
+        stat = (st.st_size, st.st_mtime_ns)
+        if meta and (meta.get("size"), meta.get("mtime_ns")) == stat:
+            unchanged.append(relative)
+            continue
         try:
-            stat = _stat(path)
-            if meta and [meta.get("size"), meta.get("mtime_ns")] == list(stat):
-                unchanged.append(relative)
-                continue
-            article = read_article(path, corpus_dir)
-        except (ArticleError, OSError) as exc:
-            errors.append(exc if isinstance(exc, ArticleError) else ArticleError(relative, str(exc)))
+            article = read_article(corpus_dir / relative, corpus_dir)
+        except ArticleError as exc:
+            errors.append(exc)
             continue
         if article.id in seen:
             errors.append(ArticleError(relative, f"has the same id as {seen[article.id]}; rename one of them"))
@@ -185,7 +179,7 @@ def build_index(
         )
         if old is not None and not fresh and not removed:
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
-        replaced = removed + [known[a.id] for a, _ in fresh if a.id in known]
+        replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
         manifest, n_passages, n_sentences = _write_update(index_dir, old, fresh, replaced, embedder, pipeline,
                                                           passage_tokens, progress)
         manifest, merged = compaction.maybe_merge(index_dir, manifest) if merge else (manifest, ())

@@ -92,10 +92,10 @@ class Searcher:
         for ranking in (self.data.dense(query.vector, pool), query.bm25.top(pool)):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        ids = list(fused)
-        passages = {pid: self.data.passage(pid) for pid in ids}
-        articles = {aid: self.data.article(aid) for aid in {p.article_id for p in passages.values()}}
-        features = self._features(query, ids, passages, articles)
+        where = self.data.locate_many(list(fused))
+        ids = [pid for pid in fused if pid in where]
+        passages, articles = self.data.passages_at(where)
+        features = self._features(query, ids, passages, articles, where)
         if method == "rrf":
             combined = np.array([fused[pid] for pid in ids])
         elif method == "rerank":
@@ -106,17 +106,17 @@ class Searcher:
         return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
                           {n: v[i] for n, v in features.items()}) for i in order]
 
-    def _features(self, query: Query, ids: list[int], passages: dict, articles: dict) -> dict[str, np.ndarray]:
-        dense = self.data.passage_vectors(ids) @ query.vector if ids else np.zeros(0, dtype=np.float32)
+    def _features(self, query: Query, ids: list[int], passages: dict, articles: dict, where: dict) -> dict[str, np.ndarray]:
+        dense = self.data.passage_vectors(ids, where) @ query.vector if ids else np.zeros(0, dtype=np.float32)
         sentence = np.zeros(len(ids), dtype=np.float32)
         best = np.zeros(len(ids), dtype=np.int64)
         for i, pid in enumerate(ids):
-            vectors = self.data.sentence_vectors(pid)
+            vectors = self.data.sentence_vectors(pid, where)
             if len(vectors):
                 sims = vectors.astype(np.float32) @ query.vector
                 best[i] = int(np.argmax(sims))
                 sentence[i] = sims[best[i]]
-        bm25 = np.array([query.bm25.score(pid) for pid in ids], dtype=np.float32)
+        bm25 = np.array([query.bm25.score(pid, where) for pid in ids], dtype=np.float32)
         bm25 = bm25 / query.bm25.best if query.bm25.best > 0 else bm25
         title = np.zeros(len(ids), dtype=np.float32)
         if query.words:

@@ -26,7 +26,8 @@ import numpy as np
 from . import lexical
 
 _SCHEMA = """
-CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, meta TEXT);
+CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, size INTEGER, mtime_ns INTEGER,
+                       first_passage INTEGER, meta TEXT);
 CREATE INDEX articles_text_hash ON articles (text_hash);
 CREATE INDEX articles_hash ON articles (hash);
 CREATE TABLE passages (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER, text TEXT, start INTEGER,
@@ -61,8 +62,9 @@ def write(directory: Path, articles: list[dict], passages: list[StoredPassage], 
     db = sqlite3.connect(directory / "meta.sqlite")
     try:
         db.executescript(_SCHEMA)
-        db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?)", (
-            (a["id"], a["path"], a["hash"], a.get("text_hash"), json.dumps(a, ensure_ascii=False)) for a in articles))
+        db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            (a["id"], a["path"], a["hash"], a.get("text_hash"), a.get("size"), a.get("mtime_ns"),
+             a["passages"][0] if a["passages"] else None, json.dumps(a, ensure_ascii=False)) for a in articles))
         db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             (p.id, p.article_id, p.ordinal, p.text, p.start, p.end, p.paragraphs[0], p.paragraphs[1],
              json.dumps(p.sentences)) for p in passages))
@@ -135,15 +137,27 @@ class Segment:
             return self._db.execute(sql, args).fetchall()
 
     def passage(self, pid: int) -> StoredPassage | None:
-        rows = self._query("SELECT * FROM passages WHERE id = ?", (int(pid),))
-        if not rows:
-            return None
-        pid, aid, ordinal, text, start, end, first, last, sentences = rows[0]
-        return StoredPassage(pid, aid, ordinal, text, start, end, (first, last), tuple(map(tuple, json.loads(sentences))))
+        found = self.passages([pid])
+        return found.get(int(pid))
+
+    def passages(self, ids: list[int]) -> dict[int, StoredPassage]:
+        """The passages with these ids that this segment holds, in one query."""
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", tuple(int(i) for i in ids)) if ids else []
+        return {r[0]: StoredPassage(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), tuple(map(tuple, json.loads(r[8]))))
+                for r in rows}
 
     def article(self, article_id: str) -> dict | None:
-        rows = self._query("SELECT meta FROM articles WHERE id = ?", (article_id,))
-        return json.loads(rows[0][0]) if rows else None
+        return self.articles([article_id]).get(article_id)
+
+    def articles(self, article_ids: list[str]) -> dict[str, dict]:
+        marks = ",".join("?" * len(article_ids))
+        rows = self._query(f"SELECT id, meta FROM articles WHERE id IN ({marks})", tuple(article_ids)) if article_ids else []
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def file_states(self) -> list[tuple]:
+        """(id, path, hash, size, mtime_ns, first passage id) of every article: what a scan compares."""
+        return self._query("SELECT id, path, hash, size, mtime_ns, first_passage FROM articles")
 
     def articles_with(self, *, text_hash: str, file_hash: str) -> list[dict]:
         rows = self._query("SELECT meta FROM articles WHERE text_hash = ? OR hash = ?", (text_hash, file_hash))
