@@ -195,5 +195,10 @@ class Index:
         return LexicalScores(self, question)
 
     def knows(self, stem: str) -> bool:
-        """Some passage contains this BM25 token."""
-        return any(s.bm25 is not None and stem in s.bm25.vocab_dict for s in self.segments)
+        """Some live passage contains this BM25 token (a segment's vocabulary still has deleted ones)."""
+        for segment, live in zip(self.segments, self.live):
+            if segment.bm25 is None or stem not in segment.bm25.vocab_dict:
+                continue
+            if live is None or (lexical.scores_for(segment.bm25, [stem], len(segment))[live] > 0).any():
+                return True
+        return False

@@ -276,3 +276,14 @@ def test_merging_can_wait_for_later(corpus_dir, tmp_path, embedder):
     assert len(merge_segments(index)) == compaction.MAX_EXACT_SEGMENTS + 2  # all of them: none is under an IVF
     assert len(store.read_manifest(index)["segments"]) == 1 and store.load(index).articles().keys() == before
     assert merge_segments(index) == ()
+
+
+def test_words_of_removed_articles_are_no_longer_known(corpus_dir, tmp_path, embedder):
+    index = tmp_path / "index"
+    (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
+    _build(corpus_dir, index, embedder)
+    stem = lexical.tokenize(["Nordmann"])[0][0]
+    assert store.load(index).knows(stem)
+    (corpus_dir / "ferry.md").unlink()
+    _build(corpus_dir, index, embedder)  # the ferry's segment keeps its vocabulary; its passages are deleted
+    assert not store.load(index).knows(stem)
