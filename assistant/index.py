@@ -45,7 +45,7 @@ class LexicalScores:
         return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
 
     def score(self, pid: int, where: dict | None = None) -> float:
-        located = (where or {}).get(pid) or self.index.locate(pid)
+        located = self.index.locate(pid, where)
         if located is None:
             return 0.0
         position, row = located
@@ -94,15 +94,11 @@ class Index:
         i = np.searchsorted(self.deleted, pid)
         return bool(i < len(self.deleted) and self.deleted[i] == pid)
 
-    def locate(self, pid: int) -> tuple[int, int] | None:
-        """(segment position, row) of a live passage."""
-        if self.is_deleted(pid):
-            return None
-        for position in range(len(self.segments) - 1, -1, -1):
-            row = int(self.segments[position].rows(np.array([pid]))[0])
-            if row >= 0:
-                return position, row
-        return None
+    def locate(self, pid: int, where: dict | None = None) -> tuple[int, int] | None:
+        """(segment position, row) of a live passage; `where` is a `locate_many` result to look in first."""
+        if where and pid in where:
+            return where[pid]
+        return self.locate_many([pid]).get(pid)
 
     def locate_many(self, ids: list[int]) -> dict[int, tuple[int, int]]:
         """(segment position, row) of each live passage among `ids`, newest segment first."""
@@ -164,13 +160,13 @@ class Index:
         dimension = self.manifest["model"]["dimension"]
         out = np.zeros((len(ids), dimension), dtype=np.float32)
         for i, pid in enumerate(ids):
-            located = (where or {}).get(pid) or self.locate(pid)
+            located = self.locate(pid, where)
             if located is not None:
                 out[i] = self.segments[located[0]].vectors[located[1]]
         return out
 
     def sentence_vectors(self, pid: int, where: dict | None = None) -> np.ndarray:
-        located = (where or {}).get(pid) or self.locate(pid)
+        located = self.locate(pid, where)
         if located is None:
             return np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float16)
         return self.segments[located[0]].sentence_vectors(located[1])

@@ -40,17 +40,6 @@ def load(directory: Path, *, mmap: bool = False) -> bm25s.BM25 | None:
     return bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False, verbosity=0)
 
 
-def scores(retriever: bm25s.BM25 | None, query: str, size: int) -> np.ndarray:
-    """BM25 score of every row for `query` (zeros when no query word is in the index)."""
-    if retriever is None:
-        return np.zeros(size, dtype=np.float32)
-    tokens = tokenize([query])[0]
-    ids = retriever.get_tokens_ids(tokens)
-    if not ids:
-        return np.zeros(size, dtype=np.float32)
-    return np.asarray(retriever.get_scores_from_ids(ids), dtype=np.float32)
-
-
 def scores_for(retriever: bm25s.BM25 | None, tokens: list[str], size: int) -> np.ndarray:
     """BM25 score of every row for already tokenized query words."""
     if retriever is None or not tokens:
