@@ -78,6 +78,12 @@ def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: 
     return f"---\n{front}---\n\n{text.strip()}\n".encode("utf-8")
 
 
+def check_size(size: int, label: str) -> None:
+    """Refuse an upload over MAX_UPLOAD_BYTES (callers may check a file's size before reading it)."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ArticleError(label, f"the file is {size / 2**20:.1f} MB; articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
+
+
 def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
             duplicates: Callable[[str, str], list[dict]]) -> tuple[str, Article]:
     """(file name, parsed article) for new article bytes, or ArticleError saying what is wrong.
@@ -88,8 +94,7 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
     suffix = suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ArticleError(label, f"only {' and '.join(UPLOAD_SUFFIXES)} files can be added, not '{suffix or 'no suffix'}'")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ArticleError(label, f"the file is {len(data) / 2**20:.1f} MB; articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
+    check_size(len(data), label)
     draft = parse_article(data, label if label.lower().endswith(suffix) else label + suffix)
     name = _free_name(corpus_dir, slug(draft.title), suffix)
     article = parse_article(data, name)  # again, so its id comes from the final file name

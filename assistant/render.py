@@ -10,14 +10,19 @@ from .answer import Answer, Citation
 from .retrieval import Hit
 
 
-def marked_passage(citation: Citation, mark: str = "**") -> str:
-    """The passage with its cited sentences wrapped in `mark`."""
+def _marked(citation: Citation, before: str, after: str, escape=lambda text: text) -> str:
+    """The passage, escaped, with each cited sentence between `before` and `after`."""
     text, out, cursor = citation.hit.text, [], 0
     for start, end in citation.spans:
-        out += [text[cursor:start], mark, text[start:end], mark]
+        out += [escape(text[cursor:start]), before, escape(text[start:end]), after]
         cursor = end
-    out.append(text[cursor:])
+    out.append(escape(text[cursor:]))
     return "".join(out)
+
+
+def marked_passage(citation: Citation, mark: str = "**") -> str:
+    """The passage with its cited sentences wrapped in `mark`."""
+    return _marked(citation, mark, mark)
 
 
 def source_line(citation: Citation) -> str:
@@ -69,12 +74,7 @@ def _quote(text: str) -> str:
 
 def highlighted(citation: Citation) -> str:
     """The cited passage as a Markdown block quote with its cited sentences in <mark>."""
-    text, out, cursor = citation.hit.text, [], 0
-    for start, end in citation.spans:
-        out += [escape_markdown(text[cursor:start]), "<mark>", escape_markdown(text[start:end]), "</mark>"]
-        cursor = end
-    out.append(escape_markdown(text[cursor:]))
-    return _quote("".join(out))
+    return _quote(_marked(citation, "<mark>", "</mark>", escape_markdown))
 
 
 def _where(hit: Hit) -> str:

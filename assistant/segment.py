@@ -78,6 +78,12 @@ def write(directory: Path, articles: list[dict], passages: list[StoredPassage], 
                 os.fsync(fh.fileno())
 
 
+def _passage(row: tuple) -> StoredPassage:
+    """A StoredPassage from a `SELECT * FROM passages` row."""
+    pid, aid, ordinal, text, start, end, first, last, sentences = row
+    return StoredPassage(pid, aid, ordinal, text, start, end, (first, last), tuple(map(tuple, json.loads(sentences))))
+
+
 class Segment:
     """Read access to a written segment; arrays are memory-mapped, texts read on demand."""
 
@@ -144,8 +150,7 @@ class Segment:
         """The passages with these ids that this segment holds, in one query."""
         marks = ",".join("?" * len(ids))
         rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", tuple(int(i) for i in ids)) if ids else []
-        return {r[0]: StoredPassage(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), tuple(map(tuple, json.loads(r[8]))))
-                for r in rows}
+        return {r[0]: _passage(r) for r in rows}
 
     def article(self, article_id: str) -> dict | None:
         return self.articles([article_id]).get(article_id)
@@ -167,9 +172,7 @@ class Segment:
         return [json.loads(r[0]) for r in self._query("SELECT meta FROM articles")]
 
     def all_passages(self) -> list[StoredPassage]:
-        rows = self._query("SELECT * FROM passages ORDER BY id")
-        return [StoredPassage(r[0], r[1], r[2], r[3], r[4], r[5], (r[6], r[7]), tuple(map(tuple, json.loads(r[8]))))
-                for r in rows]
+        return [_passage(r) for r in self._query("SELECT * FROM passages ORDER BY id")]
 
     def sentence_vectors(self, row: int) -> np.ndarray:
         return self.sentences[self.sentence_offsets[row]:self.sentence_offsets[row + 1]]

@@ -13,7 +13,7 @@ from . import render
 from .answer import Answer
 from .conversation import history_pairs
 from .errors import AssistantError
-from .library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES
+from .library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, check_size
 from .service import Assistant
 
 EXAMPLES = (
@@ -123,9 +123,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
         for item in files:
             path = Path(item if isinstance(item, str) else item["path"] if isinstance(item, dict) else item.name)
             try:
-                if path.stat().st_size > MAX_UPLOAD_BYTES:  # don't read it at all
-                    raise AssistantError(f"{path.name}: the file is {path.stat().st_size / 2**20:.1f} MB; "
-                                         f"articles over {MAX_UPLOAD_BYTES // 2**20} MB are refused")
+                check_size(path.stat().st_size, path.name)  # before reading it at all
                 info, report = assistant.add_article(path.read_bytes(), name=path.name, suffix=path.suffix)
                 lines.append(_added(info, report))
             except AssistantError as exc:
