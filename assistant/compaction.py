@@ -89,7 +89,7 @@ def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) 
     all_ids = np.concatenate(ids)
     if len(all_ids) > 1 and not (np.diff(all_ids) > 0).all():
         raise AssertionError("segments to merge must hold ascending passage ids")
-    name = f"seg-{generation:06d}-merged"
+    name = store.unique_name("seg", generation, "-merged")
     titles = {a["id"]: a["title"] for a in articles}
     merged_vectors = np.concatenate(vectors)
     store.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
@@ -100,7 +100,7 @@ def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) 
     remaining = np.setdiff1d(deleted, np.concatenate([segment.ids for segment in segments]))
     deleted_file = None
     if len(remaining):
-        deleted_file = f"deleted-{generation:06d}-merged.npy"
+        deleted_file = store.unique_name("deleted", generation, "-merged.npy")
         store.write_array(index_dir, deleted_file, remaining)
     result = dict(manifest, segments=new_segments, deleted=deleted_file)
     if with_ann:
@@ -112,6 +112,6 @@ def _ann_over(index_dir: Path, generation: int, segment: str, vectors: np.ndarra
     """Train, tune and write an IVF index over one segment's vectors; its manifest entry."""
     index = ann.build([vectors], [ids])
     nprobe = ann.tune_nprobe(index, vectors)
-    file = f"ann-{generation:06d}.faiss"
+    file = store.unique_name("ann", generation, ".faiss")
     store.write_ann(index_dir, file, index)
     return {"file": file, "segments": [segment], "kind": "IVFFlat", "nlist": int(index.nlist), "nprobe": int(nprobe)}

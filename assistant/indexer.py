@@ -178,6 +178,7 @@ def build_index(
             rebuilt=old is None,
         )
         if old is not None and not fresh and not removed:
+            store.tidy(index_dir, old.manifest)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
         replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
         manifest, n_passages, n_sentences = _write_update(index_dir, old, fresh, replaced, embedder, pipeline,
@@ -193,8 +194,9 @@ def build_index(
 def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list[dict], embedder: Embedder,
                   pipeline: dict, passage_tokens: int, progress: bool) -> tuple[dict, int, int]:
     """Write the segment of `fresh` articles and the deletion list; return the new manifest."""
-    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": 0, "deleted": None,
-                                     "counts": {"articles": 0, "passages": 0, "sentences": 0}}
+    # A rebuild goes on counting from the published generation, so readers see a change.
+    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": store.last_generation(index_dir),
+                                     "deleted": None, "counts": {"articles": 0, "passages": 0, "sentences": 0}}
     generation = int(base["generation"]) + 1
     next_id = int(base["next_id"])
     entries, passages, titles = [], [], {}
@@ -213,7 +215,7 @@ def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list
 
     segments = list(base["segments"])
     if passages:
-        name = f"seg-{generation:06d}"
+        name = store.unique_name("seg", generation)
         store.write_segment(index_dir, name, articles=entries, passages=passages, titles=titles,
                             vectors=vectors, sentence_vectors=sentence_vectors)
         segments.append({"name": name, "passages": len(passages)})
@@ -221,7 +223,7 @@ def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list
     gone = [pid for meta in dropped for pid in meta["passages"]]
     if gone:
         previous = old.deleted if old else np.zeros(0, np.int64)
-        deleted_file = f"deleted-{generation:06d}.npy"
+        deleted_file = store.unique_name("deleted", generation, ".npy")
         store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
     counts = dict(base["counts"])
     counts["articles"] += len(entries) - len(dropped)
@@ -246,4 +248,6 @@ def merge_segments(index_dir: str | Path) -> tuple[str, ...]:
         manifest, merged = compaction.maybe_merge(index_dir, manifest)
         if merged:
             store.publish(index_dir, manifest)
+        else:
+            store.tidy(index_dir, manifest)
     return merged

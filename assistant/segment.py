@@ -50,15 +50,21 @@ class StoredPassage:
 def write(directory: Path, articles: list[dict], passages: list[StoredPassage], titles: dict[str, str],
           vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
     """Write a segment; `passages` in ascending id order, `vectors` and sentence rows to match."""
+    from .store import checkpoint  # store imports this module; a crash-point test patches store.checkpoint
+
+    checkpoint(f"mkdir {directory.name}")
     directory.mkdir(parents=True)
     ids = np.array([p.id for p in passages], dtype=np.int64)
     if len(ids) > 1 and not (np.diff(ids) > 0).all():
         raise ValueError("segment passages must be in ascending id order")
     counts = [len(p.sentences) for p in passages]
-    np.save(directory / "ids.npy", ids)
-    np.save(directory / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
-    np.save(directory / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float16))
-    np.save(directory / "sentence_offsets.npy", np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+    arrays = {"ids": ids, "vectors": np.ascontiguousarray(vectors, dtype=np.float32),
+              "sentences": np.ascontiguousarray(sentence_vectors, dtype=np.float16),
+              "sentence_offsets": np.concatenate(([0], np.cumsum(counts))).astype(np.int64)}
+    for name, array in arrays.items():
+        checkpoint(f"write {directory.name}/{name}.npy")
+        np.save(directory / f"{name}.npy", array)
+    checkpoint(f"write {directory.name}/meta.sqlite")
     db = sqlite3.connect(directory / "meta.sqlite")
     try:
         db.executescript(_SCHEMA)
@@ -71,9 +77,11 @@ def write(directory: Path, articles: list[dict], passages: list[StoredPassage], 
         db.commit()
     finally:
         db.close()
+    checkpoint(f"write {directory.name}/bm25")
     lexical.save(lexical.build([f"{titles[p.article_id]}\n{p.text}" for p in passages]), directory / "bm25")
-    for path in directory.rglob("*"):
+    for path in sorted(directory.rglob("*")):
         if path.is_file():
+            checkpoint(f"fsync {directory.name}/{path.name}")
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
 

@@ -30,6 +30,10 @@ class IndexStatus:
     generation: str
 
 
+def _identity(searcher: Searcher) -> tuple:
+    return searcher.data.manifest["generation"], searcher.data.manifest.get("uid")
+
+
 class Assistant:
     """Scripts that manage several indexes make one of these per index.
 
@@ -56,13 +60,14 @@ class Assistant:
 
     def searcher(self) -> Searcher:
         """The searcher over the newest published generation (reloaded when it changes)."""
-        generation = store.read_manifest(self.index_dir)["generation"]
+        manifest = store.read_manifest(self.index_dir)
+        published = (manifest["generation"], manifest.get("uid"))  # uid: a rebuild can never look unchanged
         current = self._searcher
-        if current is not None and current.data.manifest["generation"] == generation:
+        if current is not None and _identity(current) == published:
             return current
         with self._lock:
             current = self._searcher
-            if current is None or current.data.manifest["generation"] != generation:
+            if current is None or _identity(current) != published:
                 data = store.load(self.index_dir, reuse=current.data if current else None).warm()
                 store.check_model(data.manifest, self.embedder, self.index_dir)
                 current = self._searcher = Searcher(data, self.embedder)

@@ -9,13 +9,15 @@ a small versioned manifest that is replaced atomically.
 
 An update writes only new files (a segment with the new articles, a new deletion list) and
 then swaps the manifest with os.replace: a crash at any moment leaves the old index or the
-new one. Files no manifest names, current or previous, are removed afterwards; the previous
-manifest's files are kept one round for readers mid-load. Nothing is pickled.
+new one. No name is ever used twice (`unique_name`), so nothing a published manifest names is
+overwritten; files the new manifest does not name are removed right after it is published
+(loaded indexes hold theirs open). Nothing is pickled.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -77,7 +79,9 @@ def load(index_dir: Path, *, retries: int = 3, reuse=None):
     for attempt in range(retries):
         manifest = read_manifest(index_dir)
         try:
-            segments = [open_segments.get(s["name"]) or Segment(index_dir / s["name"]) for s in manifest["segments"]]
+            # Every file is opened now, while the manifest names it: a later publish may delete it,
+            # and open files and memory maps stay readable after that.
+            segments = [open_segments.get(s["name"]) or Segment(index_dir / s["name"]).warm() for s in manifest["segments"]]
             deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
             same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
                 and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
@@ -92,7 +96,33 @@ def load(index_dir: Path, *, retries: int = 3, reuse=None):
     raise AssertionError("unreachable")
 
 
+def checkpoint(step: str) -> None:
+    """Called before every write, fsync and rename of an index update.
+
+    It does nothing; crash-point tests replace it with one that raises at the Nth step,
+    the way SQLite tests its journal, to check that every prefix of an update is harmless.
+    """
+
+
+def unique_name(prefix: str, generation: int, suffix: str = "") -> str:
+    """A file or segment name no manifest has used: the generation plus a random tag.
+
+    The generation alone is not enough: a rebuild of an unreadable index starts counting
+    again, and a reused name would be overwritten while a published manifest names it.
+    """
+    return f"{prefix}-{generation:06d}-{secrets.token_hex(4)}{suffix}"
+
+
+def last_generation(index_dir: Path) -> int:
+    """The generation of the published manifest, 0 when there is none or it is unreadable."""
+    try:
+        return int(json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))["generation"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def _fsync_dir(path: Path) -> None:
+    checkpoint(f"fsync {path.name}/")
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -104,28 +134,40 @@ def write_segment(index_dir: Path, name: str, **parts) -> None:
     """Write segment `name` (see segment.write) under a staging name, then rename it into place."""
     from . import segment
 
+    if (index_dir / name).exists():  # names are unique (unique_name): never replace a published file
+        raise FileExistsError(index_dir / name)
     staging = index_dir / f".staging-{name}"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(index_dir / name, ignore_errors=True)  # left by a crashed build; no manifest names it
     segment.write(staging, **parts)
+    checkpoint(f"rename {name}")
+    os.rename(staging, index_dir / name)
+
+
+def _write_file(index_dir: Path, name: str, write) -> None:
+    """`write(path)` under a staging name, fsync it, rename it into place; never over a published file."""
+    if (index_dir / name).exists():
+        raise FileExistsError(index_dir / name)
+    staging = index_dir / f".staging-{name}"
+    checkpoint(f"write {name}")
+    write(staging)
+    checkpoint(f"fsync {name}")
+    with staging.open("rb") as fh:
+        os.fsync(fh.fileno())
+    checkpoint(f"rename {name}")
     os.rename(staging, index_dir / name)
 
 
 def write_array(index_dir: Path, name: str, array: np.ndarray) -> None:
-    staging = index_dir / f".staging-{name}"
-    with staging.open("wb") as fh:
+    _write_file(index_dir, name, lambda path: _save_npy(path, array))
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as fh:
         np.save(fh, array)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.rename(staging, index_dir / name)
 
 
 def write_ann(index_dir: Path, name: str, index) -> None:
-    staging = index_dir / f".staging-{name}"
-    ann.save(index, staging)
-    with staging.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.rename(staging, index_dir / name)
+    _write_file(index_dir, name, lambda path: ann.save(index, path))
 
 
 def _files(manifest: dict | None) -> set[str]:
@@ -139,21 +181,31 @@ def _files(manifest: dict | None) -> set[str]:
 
 
 def publish(index_dir: Path, manifest: dict) -> None:
-    """Make `manifest` the index in one atomic step, then remove files nothing names any more."""
+    """Make `manifest` the index in one atomic step, then remove files it does not name.
+
+    Loaded indexes keep their files open (see `load`), so the previous generation's files can
+    go at once; a reader caught between reading the manifest and opening them retries.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        previous = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = None
+    manifest = dict(manifest, uid=secrets.token_hex(8))  # identity of this publish, for readers' reloads
     tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    checkpoint("write manifest")
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1)
         fh.flush()
+        checkpoint("fsync manifest")
         os.fsync(fh.fileno())
     _fsync_dir(index_dir)  # the new files' names are durable before the manifest names them
+    checkpoint("replace manifest")
     os.replace(tmp, index_dir / MANIFEST)
     _fsync_dir(index_dir)
-    remove_unreferenced(index_dir, _files(manifest) | _files(previous))
+    checkpoint("remove unreferenced")
+    remove_unreferenced(index_dir, _files(manifest))
+
+
+def tidy(index_dir: Path, manifest: dict) -> None:
+    """Finish what a writer killed after its publish left: remove what `manifest` does not name."""
+    remove_unreferenced(index_dir, _files(manifest))
 
 
 def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:
