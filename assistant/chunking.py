@@ -1,6 +1,7 @@
 """Split a cleaned article into passages that fit the embedding model's window.
 
-Passages follow paragraphs and never split a sentence. A quote paragraph ("– …") stays with
+Passages follow paragraphs and never split a sentence (a "sentence" longer than a passage,
+as in text with no punctuation, is cut between words). A quote paragraph ("– …") stays with
 the paragraph before it and a heading with the paragraph after it, when they fit together.
 Every passage records its character span in the article text and its sentences' spans, so a
 citation can point at the exact words.
@@ -73,7 +74,10 @@ def _units(article: Article, count_tokens: Callable[[list[str]], list[int]], bud
         spans = [(p_start + s, p_start + e) for s, e in sentence_spans(article.text[p_start:p_end])]
         per_paragraph.append(spans or [(p_start, p_end)])
     flat = [article.text[s:e] for spans in per_paragraph for s, e in spans]
-    tokens = iter(count_tokens(flat))
+    counts_flat = count_tokens(flat)
+    if any(c > budget for c in counts_flat):  # a "sentence" longer than a passage: cut it between words
+        per_paragraph, counts_flat = _cut_long(article.text, per_paragraph, counts_flat, count_tokens, budget)
+    tokens = iter(counts_flat)
     units: list[_Unit] = []
     for index, spans in enumerate(per_paragraph):
         counts = [next(tokens) for _ in spans]
@@ -87,6 +91,43 @@ def _units(article: Article, count_tokens: Callable[[list[str]], list[int]], bud
             current_tokens += count
         units.append(_Unit(index, tuple(current), current_tokens))
     return units
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _cut_long(text: str, per_paragraph, counts, count_tokens, budget):
+    """Sentences over `budget` word pieces split at word boundaries into pieces that fit.
+
+    Text without sentence punctuation (a pasted one-line dump, a list of names) would
+    otherwise become one passage the model silently truncates.
+    """
+    new_paragraphs, new_counts, flat = [], [], iter(counts)
+    for spans in per_paragraph:
+        out: list[tuple[tuple[int, int], int]] = []
+        for start, end in spans:
+            count = next(flat)
+            if count <= budget:
+                out.append(((start, end), count))
+                continue
+            words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+            # pieces of the size the sentence's own word pieces per word suggest, halved until they fit
+            per_piece = max(1, int(len(words) * budget * 0.9 / count))
+            pending = [words[i:i + per_piece] for i in range(0, len(words), per_piece)]
+            pieces = []
+            while pending:
+                sizes = count_tokens([text[p[0][0]:p[-1][1]] for p in pending])
+                again = []
+                for piece, size in zip(pending, sizes):
+                    if size <= budget or len(piece) == 1:
+                        pieces.append(((piece[0][0], piece[-1][1]), size))
+                    else:
+                        again += [piece[:len(piece) // 2], piece[len(piece) // 2:]]
+                pending = again
+            out += sorted(pieces)
+        new_paragraphs.append([span for span, _ in out])
+        new_counts += [n for _, n in out]
+    return new_paragraphs, new_counts
 
 
 def _groups(article: Article, units: list[_Unit], budget: int) -> list[list[_Unit]]:

@@ -54,28 +54,51 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
 
 
-def corpus_entries(corpus_dir: Path) -> list[tuple[str, os.stat_result]]:
-    """(relative path with forward slashes, stat) of each article file, sorted by path.
+def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, os.stat_result]], list[ArticleError]]:
+    """(relative path with forward slashes, stat) of each article file, sorted by path, and
+    what was skipped and why.
 
-    Hidden files and folders and those starting with "_" are skipped; one directory walk
-    with cached stats, so scanning 20k articles takes milliseconds, not a second.
+    The corpus is one folder: symbolic links are never followed (a link can lead out of the
+    corpus, or back into it in a loop), and FIFOs, sockets and devices are not articles;
+    each is reported by name and skipped, as is an empty folder. Hidden files and folders
+    and those starting with "_" are skipped silently. One directory walk with cached stats,
+    so scanning 20k articles takes milliseconds, not a second.
     """
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
     found: list[tuple[str, os.stat_result]] = []
+    skipped: list[ArticleError] = []
 
     def walk(directory: str, prefix: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if entry.name.startswith((".", "_")):
-                    continue
-                if entry.is_dir():
-                    walk(entry.path, f"{prefix}{entry.name}/")
-                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
-                    found.append((prefix + entry.name, entry.stat()))
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(ArticleError(prefix.rstrip("/") or ".", f"cannot be listed ({exc.strerror})"))
+            return
+        if not entries and prefix:
+            skipped.append(ArticleError(prefix.rstrip("/"), "is an empty folder"))
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_symlink():
+                skipped.append(ArticleError(relative, "is a symbolic link, which is not followed: "
+                                                      "copy the article itself into the corpus"))
+            elif entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{relative}/")
+            elif not entry.is_file(follow_symlinks=False):
+                skipped.append(ArticleError(relative, "is not a regular file (a FIFO, socket or device)"))
+            elif os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+                found.append((relative, entry.stat(follow_symlinks=False)))
 
     walk(str(corpus_dir), "")
-    return sorted(found)
+    return sorted(found), skipped
+
+
+def corpus_entries(corpus_dir: Path) -> list[tuple[str, os.stat_result]]:
+    """The article files of `scan_corpus`, without what it skipped."""
+    return scan_corpus(corpus_dir)[0]
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -121,9 +144,23 @@ def _optional_str(meta: dict, key: str, name: str) -> str | None:
     return str(value).strip() or None
 
 
+_FENCE = re.compile(r"^---[ \t]*$", re.M)
+
+
 def _split_front_matter(text: str, name: str) -> tuple[dict, str]:
     if not text.lstrip("\ufeff").startswith("---"):
         return {}, text
+    fences = list(_FENCE.finditer(text.lstrip("\ufeff")))
+    if len(fences) < 2 or fences[0].start() != 0:
+        raise ArticleError(name, "front matter is opened with '---' but never closed; end it with a '---' line")
+    header = text.lstrip("\ufeff")[fences[0].end():fences[1].start()]
+    try:
+        parsed = yaml.safe_load(header) if header.strip() else {}
+    except yaml.YAMLError:
+        parsed = {}  # reported with its line below
+    if parsed is not None and not isinstance(parsed, dict):
+        raise ArticleError(name, f"front matter is a YAML {type(parsed).__name__}, not 'key: value' lines; "
+                                 "write e.g. 'title: …' between the '---' lines")
     try:
         meta, body = frontmatter.parse(text)
     except yaml.YAMLError as exc:
@@ -195,6 +232,8 @@ def parse_article(data: bytes, relative_path: str) -> Article:
 
 def read_article(path: Path, corpus_dir: Path) -> Article:
     relative = path.relative_to(corpus_dir).as_posix()
+    if path.is_symlink():
+        raise ArticleError(relative, "is a symbolic link, which is not followed: copy the article itself into the corpus")
     try:
         _check_size(path.stat().st_size, relative)  # refuse before reading 50 MB into memory
         data = path.read_bytes()
@@ -205,11 +244,12 @@ def read_article(path: Path, corpus_dir: Path) -> Article:
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[ArticleError]]:
     """Every readable article, and one error per file that could not be used."""
-    files = corpus_files(corpus_dir)
+    entries, skipped = scan_corpus(corpus_dir)
+    files = [corpus_dir / relative for relative, _ in entries]
     if not files:
         raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
     articles: dict[str, Article] = {}
-    errors: list[ArticleError] = []
+    errors: list[ArticleError] = list(skipped)
     for path in files:
         try:
             article = read_article(path, corpus_dir)

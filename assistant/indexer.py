@@ -15,7 +15,7 @@ import numpy as np
 from . import compaction, lexical, store
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
-from .corpus import Article, article_id, corpus_entries, read_article, text_hash
+from .corpus import Article, article_id, read_article, scan_corpus, text_hash
 from .embedding import Embedder
 from .errors import ArticleError, CorpusError, IndexNotFoundError
 from .index import Index
@@ -97,16 +97,18 @@ def _scan(corpus_dir: Path, old: Index | None, paths: list[str] | None):
     A full scan skips reading files whose size and modification time match the index;
     `paths` limits the work to those files (the app knows what it just added or removed).
     """
+    skipped: list[ArticleError] = []
     if paths is None:
-        entries = corpus_entries(corpus_dir)
+        entries, skipped = scan_corpus(corpus_dir)
         if not entries:
             raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
         known = old.file_states() if old else {}
     else:
-        entries = [(p, (corpus_dir / p).stat()) for p in paths if (corpus_dir / p).is_file()]
+        entries = [(p, (corpus_dir / p).lstat()) for p in paths if (corpus_dir / p).is_file()
+                   and not (corpus_dir / p).is_symlink()]
         known = {aid: m for aid in (article_id(p) for p in paths) if old and (m := old.article(aid))}
     by_path = {m["path"]: m for m in known.values()}
-    articles, errors, unchanged, seen = [], [], [], {}
+    articles, errors, unchanged, seen = [], list(skipped), [], {}
     for relative, st in entries:
         meta = by_path.get(relative)
         stat = (st.st_size, st.st_mtime_ns)

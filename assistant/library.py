@@ -123,7 +123,8 @@ def write_atomically(corpus_dir: Path, name: str, data: bytes) -> Path:
 def corpus_path(corpus_dir: Path, relative: str) -> Path:
     """The file of an indexed article, refusing anything outside the corpus directory."""
     root = corpus_dir.resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents:
-        raise ArticleError(relative, "is not inside the corpus directory")
+    candidate = root / relative
+    path = candidate.parent.resolve() / candidate.name  # the last part is not resolved: a link is itself
+    if root not in path.parents or path.is_symlink():
+        raise ArticleError(relative, "is not a file inside the corpus directory")
     return path

@@ -1,0 +1,82 @@
+"""The corpus is one folder, and a bad file is reported by name: links that lead out or loop,
+FIFOs, empty folders, broken front matter and text no model window can hold (issue 13)."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant import Assistant, build_index
+from assistant.chunking import chunk_article
+from assistant.corpus import parse_article
+from assistant.errors import ArticleError
+from conftest import CORPUS
+
+GOOD = "---\ntitle: Ferry strike ends\noutlet: Nordlys\n---\nThe ferry strike in Tromsø ended on Tuesday after a deal.\n"
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Secret outside text that must never be indexed or deleted.\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "outside.txt").symlink_to(outside)
+    (corpus / "etc").symlink_to("/etc")
+    (corpus / "loop").symlink_to(".")
+    (corpus / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    os.mkfifo(corpus / "pipe.md")
+    (corpus / "empty").mkdir()
+    (corpus / "inside.md").write_text(GOOD, encoding="utf-8")
+    (corpus / "also-inside.md").symlink_to(corpus / "inside.md")
+    (corpus / "unclosed.md").write_text("---\ntitle: Never closed\noutlet: X\nThe text goes on here.\n", encoding="utf-8")
+    (corpus / "list.md").write_text("---\n- a\n- b\n---\nThe text goes on here for a while.\n", encoding="utf-8")
+    (corpus / "one-line.txt").write_text("Dump\n\n" + " ".join(f"word{i}" for i in range(30000)), encoding="utf-8")
+    return tmp_path, corpus, outside
+
+
+def test_hostile_entries_are_reported_by_name_and_the_rest_indexes(hostile, embedder):
+    tmp_path, corpus, outside = hostile
+    report = build_index(corpus, tmp_path / "index", embedder=embedder, progress=False)
+    reasons = {e.path: e.message for e in report.errors}
+    for name in ("passwd.txt", "outside.txt", "etc", "loop", "dangling.md", "also-inside.md"):
+        assert "symbolic link" in reasons[name], name
+    assert "not a regular file" in reasons["pipe.md"]
+    assert "empty folder" in reasons["empty"]
+    assert "never closed" in reasons["unclosed.md"]
+    assert "YAML list" in reasons["list.md"]
+    assert set(report.added) == {"inside.md", "one-line.txt", "lukashenko-to-meet-putin-on-friday.md",
+                                 "president-of-belarus-causing-trouble-for-putin.md"}
+    app = Assistant(tmp_path / "index", corpus)
+    assert not any("root:" in h.text or "Secret outside" in h.text for h in app.retrieve("root passwd secret", 10))
+
+
+def test_removing_articles_never_touches_anything_outside(hostile, embedder):
+    tmp_path, corpus, outside = hostile
+    app = Assistant(tmp_path / "index", corpus)
+    app.embedder = embedder
+    app.build(progress=False)
+    with pytest.raises(ArticleError):
+        app.remove_article("outside")  # a link is never indexed, so there is nothing to remove
+    app.remove_article("inside")
+    assert outside.read_text(encoding="utf-8").startswith("Secret") and os.path.exists("/etc/passwd")
+    assert (corpus / "also-inside.md").is_symlink()
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(300, 4000), st.sampled_from(["word", "Donaudampfschifffahrt", "a-b-c", "1234567"]),
+       st.sampled_from([" ", "\n", " , "]))
+def test_every_passage_fits_the_window_whatever_the_punctuation(embedder, words, word, separator):
+    text = "Dump\n\n" + separator.join(f"{word}{i}" for i in range(words))
+    article = parse_article(text.encode(), "dump.txt")
+    passages = chunk_article(article, embedder.count_tokens, max_model_tokens=embedder.max_tokens)
+    sizes = embedder.count_tokens([f"{article.title}\n{p.text}" for p in passages])
+    assert max(sizes) + 2 <= embedder.max_tokens
+    assert all(article.text[p.start:p.end] == p.text for p in passages)
+    covered = "".join(article.text[p.start:p.end] for p in passages)
+    assert covered.replace(" ", "").replace("\n", "").replace(",", "") == \
+        article.text.replace(" ", "").replace("\n", "").replace(",", "")
