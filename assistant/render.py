@@ -58,14 +58,18 @@ def to_json(answer: Answer) -> str:
     return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
 
 
-# For the browser: article text is shown as Markdown, so it is escaped first (it may hold
-# "*", "_" or HTML), and cited sentences are wrapped in <mark>.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|#])")
+# For the browser: article text is shown as Markdown, so it is escaped first and stays inert:
+# it may hold "*", "_", HTML, images "![x](http://…)", links or bare addresses, and none of
+# them may become markup, a link or a request. Cited sentences are wrapped in <mark>.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|#()!]|(?<=\]):)")  # "[x](…)", "![x](…)" and "[x]: …" lose their link
+_ADDRESS = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)")
 
 
 def escape_markdown(text: str) -> str:
-    """`text` shown literally by a Markdown renderer; "[n]" citations stay readable."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """`text` shown literally by a Markdown renderer: no markup, no image, no link (a zero-width
+    space after "http" and "www" keeps the renderer from turning an address into a link)."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _ADDRESS.sub("\u200b", text)
 
 
 def _quote(text: str) -> str:

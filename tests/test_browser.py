@@ -104,3 +104,52 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     panel = page.inner_text("#sources-panel")
     assert title in panel and "Test Fixture News" in panel
     assert "storm" in page.inner_text("#chat")
+
+
+PAYLOADS = ("![pixel]({base}/md-image.png) [a link]({base}/md-link) <img src=\"{base}/html-image.png\"> "
+            "<script>window.__pwned = 1</script> <a href=\"{base}/html-link\">x</a> "
+            "<iframe src=\"{base}/frame\"></iframe> Bare address {base}/bare and www.example.invalid/page.")
+
+
+def test_article_text_is_inert_in_chat_sources_and_articles(page, live_app):
+    """Markdown and HTML in an article never become an image, a link, a request or a script."""
+    import http.server
+    import threading
+
+    from conftest import free_port
+
+    requests: list[str] = []
+
+    class Counter(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            requests.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Counter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        text = ("The harbour authority in Bodø closed the northern quay for repairs on Monday. "
+                + PAYLOADS.format(base=base) + "\n\nThe quay repairs in Bodø will take three weeks, the harbour master said.\n")
+        body = f"---\ntitle: Bodø quay closed for repairs\noutlet: Harbour News\n---\n{text}"
+        live_app.assistant.add_article(body.encode(), name="payload.md")
+        ask(page, "Why did the harbour authority in Bodø close the quay?")
+        page.locator("#chat").get_by_text("Sources (", exact=False).last.click()
+        page.get_by_role("tab", name="Articles").click()
+        page.wait_for_timeout(1500)
+        assert page.evaluate("() => window.__pwned") is None
+        for area in ("#chat", "#sources-panel", "#articles-table"):
+            html = page.inner_html(area)
+            assert base not in "".join(page.locator(f"{area} img").evaluate_all("els => els.map(e => e.src)"))
+            assert base not in "".join(page.locator(f"{area} a").evaluate_all("els => els.map(e => e.href)"))
+            assert "<script" not in html and "<iframe" not in html
+        assert "Bodø" in page.inner_text("#articles-table")
+        assert requests == [], requests
+    finally:
+        server.shutdown()
+        live_app.assistant.remove_article("bodo-quay-closed-for-repairs") if live_app.assistant.searcher().data.article(
+            "bodo-quay-closed-for-repairs") else None

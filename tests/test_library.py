@@ -108,7 +108,7 @@ def test_streamed_pieces_join_to_the_answer(text):
 
 def test_article_text_cannot_inject_markup(seed_index):
     assert escape_markdown("<img src=x onerror=alert(1)> *bold* [1]") == \
-        "&lt;img src=x onerror=alert(1)&gt; \\*bold\\* [1]"
+        "&lt;img src=x onerror=alert\\(1\\)&gt; \\*bold\\* [1]"
     from dataclasses import replace
 
     service = Assistant(seed_index)
