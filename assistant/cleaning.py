@@ -28,6 +28,11 @@ The rules are general (no outlet- or article-specific strings) and applied in or
    for a glued start, is simply the end of that definition sentence. Either mark alone
    is left alone, so "iPhone", "McDonald's" or "e.g. the" are never touched.
 
+8. A tooltip that gives a term its full title is cut too: the term, then the title ending
+   in the term again, glued to the next word of the sentence ("Putin Russian President
+   Vladimir Putinhas gone" → "Putin has gone"). Only when the glued word is a common short
+   word (has, is, was, said …), so a name such as "Smith … Smithson" is never touched.
+
 A paragraph that is a full sentence is never dropped by rules 3 or 6: those rules only match
 short label-like lines or the fixed boilerplate shapes above.
 """
@@ -36,7 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 2
+CLEANING_VERSION = 3
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _SEPARATOR = re.compile(r"^[\s\-–—_=*~•·.|]+$")
@@ -72,8 +77,14 @@ _GLUED_START = re.compile(r"(?<=[a-zA-Z])(?=(?:The|An|A) [a-z])|(?P<term>\b[A-Z]
 _SENTENCE_BREAK = re.compile(r"[.!?]\s")
 
 
+_TITLE_TOOLTIP = re.compile(
+    r"\b(?P<term>[A-ZÆØÅ][a-zæøå]{2,}) (?:[A-ZÆØÅ][\w’'.-]* ){1,6}(?P=term)"
+    r"(?P<next>has|had|have|is|was|were|are|says|said|and|who|will|would|in|on|at|of|to|for)\b")
+
+
 def remove_tooltips(paragraph: str) -> str:
-    """Rule 7: cut glossary definitions spliced into a sentence."""
+    """Rules 7 and 8: cut glossary definitions and titles spliced into a sentence."""
+    paragraph = _TITLE_TOOLTIP.sub(lambda m: f"{m.group('term')} {m.group('next')}", paragraph)
     for _ in range(10):  # a paragraph rarely holds more than a few
         cut = _find_tooltip(paragraph)
         if cut is None:

@@ -62,6 +62,14 @@ class Index:
         self.ann = ann_index
         self.ann_segments = set(manifest["ann"]["segments"]) if manifest.get("ann") else set()
 
+    def without(self, passage_ids) -> "Index":
+        """A view of this index in which these passages are deleted too (shares the open segments).
+
+        bench/fit_reader.py asks questions "as if the article were not indexed" with it.
+        """
+        hidden = np.union1d(self.deleted, np.asarray(list(passage_ids), dtype=np.int64))
+        return Index(self.manifest, self.segments, hidden, self.ann)
+
     @cached_property
     def live(self) -> list[np.ndarray | None]:
         """Per segment, which rows are not deleted (None: all of them)."""

@@ -71,11 +71,11 @@ class Searcher:
         self.data = data
         self.embedder = embedder
 
-    def query(self, question: str) -> Query:
-        """Everything about the question that scoring needs, computed once."""
+    def query(self, question: str, vector: np.ndarray | None = None) -> Query:
+        """Everything about the question that scoring needs, computed once (`vector`: already encoded)."""
         return Query(
             text=question,
-            vector=self.embedder.encode_query(question),
+            vector=self.embedder.encode_query(question) if vector is None else vector,
             bm25=self.data.lexical(question),
             words=frozenset(lexical.tokenize([question])[0]),
         )
@@ -124,6 +124,22 @@ class Searcher:
                       for aid, meta in articles.items()}
             title = np.array([shares[passages[pid].article_id] for pid in ids], dtype=np.float32)
         return {"dense": dense, "sentence": sentence, "bm25": bm25, "title": title, "best": best}
+
+    # What the answer layer asks for, so that it never reaches into the index itself.
+    def sentence_vectors(self, passage_ids: list[int]) -> list[np.ndarray]:
+        """float32 sentence vectors of each passage, in one batched lookup."""
+        where = self.data.locate_many(list(passage_ids))
+        return [self.data.sentence_vectors(pid, where).astype(np.float32) for pid in passage_ids]
+
+    def paragraph_before(self, hit: Hit) -> str | None:
+        """The article's paragraph just before the hit's first one (quotes are attributed there)."""
+        ids = (self.data.article(hit.article_id) or {}).get("passages", [])
+        position = ids.index(hit.passage_id) if hit.passage_id in ids else 0
+        return self.data.passage(ids[position - 1]).text.rsplit("\n\n", 1)[-1] if position > 0 else None
+
+    def knows(self, stem: str) -> bool:
+        """Some live passage contains this BM25 token."""
+        return self.data.knows(stem)
 
     @staticmethod
     def _hit(passage: StoredPassage, meta: dict, score: float, features: dict) -> Hit:

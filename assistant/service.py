@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Sequence
 
 from . import library, store
-from .answer import Answer, Composer
-from .conversation import rewrite
+from .answer import Answer, Composer, ExtractiveComposer
+from .settings import DEFAULT, AnswerSettings
+from .answer.conversation import rewrite
 from .embedding import Embedder
 from .errors import ArticleError
 from .indexer import BuildReport, build_index, merge_segments
@@ -41,7 +42,9 @@ class Assistant:
     reader never sees a half-updated index: it answers from the old one until then.
     """
 
-    def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None):
+    def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None,
+                 settings: AnswerSettings = DEFAULT):
+        self.settings = settings
         self.index_dir = Path(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.embedder = Embedder(model)
@@ -79,7 +82,11 @@ class Assistant:
     def ask(self, question: str, *, history: Sequence[tuple[str, object]] = ()) -> Answer:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first."""
         query = rewrite(question, list(history))
-        return Composer(self.searcher()).compose(question, query)
+        return self.composer().compose(question, query)
+
+    def composer(self) -> Composer:
+        """The composer over the current index: extractive, the one that ships (see answer/base.py)."""
+        return ExtractiveComposer(self.searcher(), self.settings)
 
     def status(self) -> IndexStatus:
         manifest = store.read_manifest(self.index_dir)

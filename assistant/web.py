@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import render
 from .answer import Answer
-from .conversation import history_pairs
+from .answer.conversation import history_pairs
 from .errors import AssistantError
 from .library import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, check_size
 from .service import Assistant

@@ -100,3 +100,10 @@ def test_glossary_tooltips_are_cut_from_the_seed():
 ])
 def test_tooltip_rule_leaves_ordinary_text_alone(text):
     assert remove_tooltips(text) == text
+
+
+def test_a_title_tooltip_glued_to_the_next_word_is_cut():
+    cleaned = " ".join(clean_paragraphs(raw_seed("000")))
+    assert "Putinhas" not in cleaned and "Putin has gone so far as to say" in cleaned
+    assert remove_tooltips("Smith Jane Ann Smithson said so.") == "Smith Jane Ann Smithson said so."  # a name, not a tooltip
+    assert remove_tooltips("Putin met Putin in Minsk.") == "Putin met Putin in Minsk."

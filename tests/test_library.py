@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from assistant import ArticleError, Assistant
-from assistant.conversation import history_pairs
+from assistant.answer.conversation import history_pairs
 from assistant.library import pasted_article_bytes, prepare, slug
 from assistant.render import escape_markdown, sources_panel
 from assistant.web import stream_pieces

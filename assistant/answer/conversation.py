@@ -1,7 +1,8 @@
 """Follow-up questions: detect questions that lean on the conversation and rewrite the query.
 
 "What does he say about the escape route?" after "Who is Tom Røseth?" is searched as
-"What does he say about the escape route? Tom Røseth", and "And Hansen?" after "What does
+"What does Tom Røseth say about the escape route?" (the pronoun replaced by the one name the
+conversation gives it; with several names they are added after the question), and "And Hansen?" after "What does
 Røseth think of the border?" as "And Hansen? What does think of the border". "He", "she" and
 their forms always point back to someone named earlier. Otherwise a question that names its
 own subject is searched as asked, so earlier turns never leak into an unrelated answer.
@@ -14,6 +15,7 @@ from typing import Sequence
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)  # always someone named earlier
+_SUBJECT = re.compile(r"\b(he|she|him|his)\b", re.I)  # "her" is left: object or possessive, it cannot be told
 _FOLLOW_UP_OPENERS = re.compile(r"^\s*(what about|how about|and\b|also\b|why\?|why not|what else|anything else|more\b|who else)", re.I)
 _NAME = re.compile(r"\b[A-ZÆØÅ][\wæøåäöü'’-]+(?:\s+[A-ZÆØÅ][\wæøåäöü'’-]+)*")
 _QUESTION_WORDS = {"What", "Who", "Why", "How", "When", "Where", "Which", "Is", "Are", "Does", "Do", "Did", "Can",
@@ -63,7 +65,13 @@ def rewrite(question: str, history: Sequence[tuple[str, object]]) -> str:
         if not names:  # the previous question had no name: take the first of its answer
             names = [n for n in entities(_text(previous_answer))[:1] if n not in own]
         if names:
-            return f"{question.strip()} {' '.join(names)}"
+            person = " ".join(names)
+            subject = _SUBJECT.search(question)
+            if subject and len(names) == 1:  # "What does he say …" → "What does Tom Røseth say …"
+                word = subject.group(0)
+                name = f"{person}’s" if word.lower() in ("his", "hers") else person
+                return question[:subject.start()] + name + question[subject.end():]
+            return f"{question.strip()} {person}"
     return question
 
 

@@ -82,10 +82,31 @@ def short_name(name: str) -> str:
     return name.split()[-1]
 
 
-def strip_attribution(sentence: str) -> str:
-    """The quoted words alone: no leading dash, no trailing ", says X." clause."""
+def split_attribution(sentence: str) -> tuple[str, str | None]:
+    """(quoted words, attribution clause or None): "– A, says X to TV 2." → ("A", "says X to TV 2")."""
     text = QUOTE_MARK.sub("", sentence).strip()
-    tail = re.search(rf",\s+(?:{_VERBS}\b[^,.!?]*(?:,[^.!?]*)?|{_NAME}\s+{_VERBS}\b[^.!?]*|(?:he|she)\s+{_VERBS})\s*([.!?])$", text)
+    tail = re.search(rf",\s+((?:{_VERBS}\b[^,.!?]*(?:,[^.!?]*)?|{_NAME}\s+{_VERBS}\b[^.!?]*|(?:he|she)\s+{_VERBS}))\s*[.!?]$", text)
     if tail and tail.start() > 0:
-        text = text[:tail.start()] + "."
-    return text
+        return text[:tail.start()], tail.group(1).strip()
+    return text, None
+
+
+def same_person(a: str, b: str) -> bool:
+    """Spelling variants of one surname in one article ("Godzimirski", "Godzimirksi") are one speaker."""
+    from difflib import SequenceMatcher
+
+    a, b = a.lower(), b.lower()
+    return a == b or (min(len(a), len(b)) >= 5 and a[:4] == b[:4] and SequenceMatcher(None, a, b).ratio() >= 0.8)
+
+
+def quotation(texts: list[str], speaker: str | None, attribution: str | None) -> str:
+    """One quote as an answer shows it: “…,” says [who the article says it is]; or Name: “…”."""
+    body = " ".join(t.strip() for t in texts)
+    pronoun = re.match(r"^(?:he|she)\s+(\w+)$", attribution or "", re.I)
+    if pronoun:  # "…, he says": name the person, or leave the clause out
+        attribution = f"{short_name(speaker)} {pronoun.group(1)}" if speaker else None
+    if attribution:
+        return f"“{body.rstrip('.,')},” {attribution}."
+    if speaker:
+        return f"{short_name(speaker)}: “{body}”"
+    return body

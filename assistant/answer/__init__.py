@@ -1,0 +1,13 @@
+"""The answer layer: composers that turn retrieved passages into cited answers, or decline.
+
+    base.py          Answer, Citation, the Composer protocol, the shared abstention decision
+    extractive.py    the composer that copies and cites sentences of the passages
+    candidates.py    which sentences may answer (fragment rules)
+    scorer.py        the reader: P(sentence answers the question), fitted, in reader.json
+    quotes.py        who said a quote
+    conversation.py  follow-up questions
+"""
+from .base import ABSTAIN_TEXT, Answer, Citation, Composer, decide, declined
+from .extractive import ExtractiveComposer
+
+__all__ = ["ABSTAIN_TEXT", "Answer", "Citation", "Composer", "ExtractiveComposer", "decide", "declined"]

@@ -1,0 +1,201 @@
+"""The extractive composer: an answer made of sentences of the retrieved passages, each cited.
+
+The reader (scorer.py) gives every candidate sentence a probability of answering. Below
+the fitted threshold the composer declines (base.decide). Otherwise it leads with the most
+likely sentence and adds at most two more that are likely enough and say something new.
+Because every sentence is copied from a passage, its citation is by construction the
+passage it came from: numbers run 1, 2, 3… in order of first appearance, one per passage.
+
+Two rules the reader cannot learn from SQuAD, which has neither quotes nor profiles:
+- "Who is X?" is answered, leading with a sentence that says who X is, whenever an
+  article says so in so many words (scorer.defines: a role in an attribution or apposition);
+- "What does X (or he) say/think …?" leads with X's own words when they are close to the best.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .. import lexical
+from ..retrieval import Hit, Searcher
+from ..settings import DEFAULT, AnswerSettings
+from . import candidates as cands
+from . import quotes, scorer
+from .base import Answer, Citation, decide, declined
+
+_COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
+_ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the second|the other|another|third|"
+                         r"the third|finally|lastly)\b", re.I)
+
+
+def missing_names(searcher: Searcher, question: str) -> list[str]:
+    """Capitalised words of the question (after its first) that no live passage contains."""
+    missing = []
+    for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+", question.strip()):
+        stems = lexical.tokenize([word])[0]
+        if stems and not any(searcher.knows(stem) for stem in stems):
+            missing.append(word)
+    return missing
+
+
+def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
+    """For "Who is X?": the candidates that say who X is (the articles' own description of X)."""
+    person = scorer.who_is(question)
+    return [i for i, c in enumerate(candidates) if person and scorer.defines(person, c.text)] if person else []
+
+
+def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, threshold: float,
+           settings: AnswerSettings = DEFAULT) -> list[int]:
+    """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py)."""
+    if not len(candidates):
+        return []
+    order = list(np.argsort(-probabilities, kind="stable"))
+    lead = order[0]
+    defining = set(profile(candidates, question))
+    if defining:
+        lead = next(i for i in order if i in defining)
+    elif scorer.asks_for_words(question):
+        own = [i for i in order if candidates[i].speaker and scorer.names_match(candidates[i].speaker, question)]
+        if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
+            lead = own[0]
+    chosen, words = [lead], candidates[lead].word_count
+    floor = max(threshold, settings.extra_share * probabilities[lead])
+    for i in order:
+        if len(chosen) >= settings.max_sentences or probabilities[i] < floor:
+            break
+        if i in chosen or words + candidates[i].word_count > settings.max_words:
+            continue
+        if max(float(candidates[i].vector @ candidates[j].vector) for j in chosen) > settings.redundancy:
+            continue  # says what a chosen sentence says
+        chosen.append(i)
+        words += candidates[i].word_count
+    return chosen
+
+
+def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[tuple[int, int]]:
+    """Sentences opening "One …", "The second …" after a counted lead-in, in its passage and
+    in the article's next passage when that was retrieved too."""
+    hit = hits[rank]
+    following = [(rank, i) for i in range(index + 2, len(hit.sentences))]
+    after = [(r, h) for r, h in enumerate(hits) if h.article_id == hit.article_id and 0 <= h.start - hit.end <= 4]
+    following += [(r, i) for r, h in after[:1] for i in range(len(h.sentences))]
+    found = set()
+    for r, i in following[:limit]:
+        start, end = hits[r].sentences[i]
+        if _ENUMERATES.match(cands.display_text(hits[r].text[start:end])):
+            found.add((r, i))
+    return found
+
+
+class ExtractiveComposer:
+    """Composes answers from one searcher with the packaged reader."""
+
+    def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: scorer.Reader | None = None):
+        self.searcher = searcher
+        self.settings = settings
+        self._reader = reader
+
+    @property
+    def reader(self) -> scorer.Reader:
+        if self._reader is None:
+            self._reader = scorer.load_reader()
+        return self._reader
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
+
+    def observe(self, query_text: str, vector: np.ndarray | None = None):
+        """(hits, candidates, feature rows) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
+        query = self.searcher.query(query_text, vector)
+        hits = self.searcher.search(query_text, self.settings.retrieve_k, query=query)
+        pool = hits[:self.settings.sentence_pool]
+        vectors = self.searcher.sentence_vectors([h.passage_id for h in pool])
+        found = cands.collect(pool, vectors, query.vector, self.searcher.paragraph_before)
+        rows = scorer.features(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
+        return hits, found, rows
+
+    def compose(self, question: str, query_text: str) -> Answer:
+        hits, found, rows = self.observe(query_text)
+        probabilities = self.reader.probabilities(rows)
+        best = float(probabilities.max()) if len(probabilities) else 0.0
+        if not hits or not (decide(best, self.threshold) or profile(found, query_text)):
+            return declined(question, query_text, hits, best)
+        chosen = select(found, probabilities, query_text, self.threshold, self.settings)
+        return self._render(question, query_text, hits, [found[i] for i in chosen], float(probabilities[chosen[0]]))
+
+    @staticmethod
+    def _with_context(chosen: list[cands.Candidate], hits: list[Hit]) -> list[list[tuple[int, int]]]:
+        """Per chosen sentence, the (hit rank, sentence index) keys it brings, in article order."""
+        taken: set[tuple[int, int]] = set()
+        groups = []
+        for c in chosen:
+            keys = {(c.rank, c.index)}
+            if c.lead_in:
+                keys.add((c.rank, c.index + 1))
+                if _COUNTED.search(c.text):  # "two possible reasons:" brings "One is …" and "The second is …"
+                    keys |= _enumerated(hits, c.rank, c.index)
+            if c.back_reference and c.index > 0:
+                keys.add((c.rank, c.index - 1))
+            keys -= taken
+            taken |= keys
+            if keys:
+                groups.append(sorted(keys))
+        return groups
+
+    def _render(self, question: str, query_text: str, hits: list[Hit], chosen: list[cands.Candidate],
+                confidence: float) -> Answer:
+        by_key = {(c.rank, c.index): c for c in chosen}
+        numbers: dict[int, int] = {}
+        spans: dict[int, list[tuple[int, int]]] = {}
+        speakers: dict[int, list[str]] = {}
+        pieces: list[list] = []  # [number, (rank, paragraph start, speaker), texts, attribution]
+        for group in self._with_context(chosen, hits):
+            for rank, index in group:
+                hit = hits[rank]
+                start, end = hit.sentences[index]
+                number = numbers.setdefault(rank, len(numbers) + 1)
+                spans.setdefault(rank, []).append((start, end))
+                candidate = by_key.get((rank, index))
+                p_start, paragraph = cands.paragraph_of(hit.text, start)
+                if candidate is not None:
+                    previous = candidate.previous_paragraph
+                elif p_start > 0:
+                    previous = cands.paragraph_of(hit.text, p_start - 3)[1]
+                else:  # a context sentence opening its passage: ask the article (no searcher: no context)
+                    searcher = getattr(self, "searcher", None)
+                    previous = searcher.paragraph_before(hit) if searcher and quotes.is_quote(paragraph) else None
+                speaker = quotes.speaker(paragraph, previous) if quotes.is_quote(paragraph) else None
+                raw = hit.text[start:end]
+                if speaker or quotes.is_quote(paragraph):
+                    text, attribution = quotes.split_attribution(raw)
+                    if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
+                        speakers.setdefault(rank, []).append(quotes.short_name(speaker))
+                else:
+                    text, attribution = cands.display_text(raw), None
+                    if candidate and candidate.stand_in:
+                        text = re.sub(r"^(he|she)\b", candidate.stand_in, text, count=1, flags=re.I)
+                last = pieces[-1] if pieces else None
+                if last and speaker and last[0] == number and last[1] == (rank, p_start, speaker) and not last[3]:
+                    last[2].append(text)  # consecutive sentences of one quote become one quotation
+                    last[3] = attribution
+                else:
+                    pieces.append([number, (rank, p_start, speaker), [text], attribution])
+        rendered: list[list] = []  # [number, text]
+        for number, (_, _, speaker), texts, attribution in pieces:
+            body = quotes.quotation(texts, speaker, attribution) if (speaker or attribution) else " ".join(texts)
+            introduced = rendered and rendered[-1][0] == number and rendered[-1][1].endswith(":")
+            if introduced and speaker and not attribution and quotes.short_name(speaker) in rendered[-1][1]:
+                body = f"“{' '.join(texts)}”"  # "Røseth points to two reasons: “One is …”": named already
+            joins = introduced or (rendered and rendered[-1][0] == number and cands.points_back(body))
+            if joins:  # a lead-in and what it introduces, a sentence and the one that points back to it: one piece
+                rendered[-1][1] += " " + body
+            else:
+                rendered.append([number, body])
+        rendered = [f"{body} [{number}]" for number, body in rendered]
+        citations = tuple(
+            Citation(number, hits[rank], tuple(sorted(spans[rank])), tuple(speakers.get(rank, ())))
+            for rank, number in sorted(numbers.items(), key=lambda item: item[1])
+        )
+        return Answer(question, query_text, " ".join(rendered), citations, tuple(hits), False, confidence)

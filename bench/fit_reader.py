@@ -1,0 +1,234 @@
+"""Fit the answer reader (assistant/answer/reader.json) and print its cross-validated figures.
+
+    python bench/fit_reader.py [--quick] [--dry-run]
+
+Data: the SQuAD half (each paragraph one article, grouped by Wikipedia article) and the
+*tune* half of our own questions (bench/data, grouped by news article). Every question is
+asked in up to three conditions, on one index, by hiding passages (Index.without):
+- present: everything indexed; a sentence containing a gold answer (or an evidence
+  string) is a positive, every other candidate a negative;
+- article absent: all passages of the question's article hidden; nothing may answer;
+- fact absent: only the question's paragraph hidden (own questions: the passages holding
+  the evidence); the rest of its article stays. Questions whose gold answer still shows in
+  a candidate are not counted as negatives.
+
+Cross-validation is by article (GroupKFold): no held-out question's article is in its
+training folds. The abstention threshold is chosen per fold on the other folds' held-out
+probabilities, so the figures printed are held-out twice over; the shipped threshold is the
+one chosen on all held-out probabilities. Criterion: the lowest weighted sum of the three
+error rates (COSTS), averaged over the SQuAD and the news domain.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from common import ROOT, normalise, squad_articles, write_squad_corpus
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from assistant import store
+from assistant.answer import extractive, scorer
+from assistant.embedding import Embedder
+from assistant.indexer import build_index
+from assistant.retrieval import Searcher
+from assistant.settings import DEFAULT
+from own import load_own, own_index
+
+RESULTS = ROOT / "bench" / "results"
+OWN_WEIGHT = 50.0  # our questions are news, like the product's; SQuAD outnumbers them 160 to 1 (chosen on the tune half)
+FOLDS = 5
+
+
+def squad_questions(quick: bool):
+    questions = write_squad_corpus(RESULTS / "squad-corpus")
+    step = 4 if quick else 1
+    return [dict(question=q, group=f"squad:{aid[:8]}", paragraph=aid, gold=answers, weight=1.0)
+            for q, aid, answers in questions[::step]]
+
+
+def observe(searcher: Searcher, view, question: str, vector: np.ndarray):
+    composer = extractive.ExtractiveComposer(Searcher(view, searcher.embedder), DEFAULT)
+    return composer.observe(question, vector)
+
+
+def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_passages, paragraph_passages, every: int):
+    """Rows of (features, label, weight, question number, condition) over the three conditions."""
+    data = Searcher(store.load(index_dir).warm(), embedder)
+    out = []
+    for n, item in enumerate(items):
+        vector = embedder.encode_query(item["question"])
+        conditions = [("present", data.data)]
+        if n % every == 0:
+            conditions.append(("absent", data.data.without(article_passages(item))))
+        if n % every == every // 2:
+            conditions.append(("fact", data.data.without(paragraph_passages(item))))
+        for condition, view in conditions:
+            hits, found, rows = observe(data, view, item["question"], vector)
+            texts = [normalise(c.text) for c in found]
+            gold = [normalise(g) for g in item["gold"]]
+            labels = np.array([condition != "absent" and any(g in t or (len(t) > 20 and t in g) for g in gold)
+                               for t in texts], dtype=bool)
+            out.append(dict(item=item, condition=condition, rows=rows, labels=labels, candidates=found))
+    return out
+
+
+def _fit(X, y, w):
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y, sample_weight=w)
+    return scorer.Reader(mean, scale, model.coef_[0], float(model.intercept_[0]), 0.5, {})
+
+
+def _kinds(records) -> np.ndarray:
+    """Per record: "pos" (answerable), "absent", "fact" (a real fact-absent negative) or "skip"."""
+    kinds = []
+    for record in records:
+        if record["condition"] == "absent":
+            kinds.append("absent")
+        elif record["condition"] == "fact" or not record["item"]["gold"]:
+            kinds.append("skip" if record["labels"].any() else "fact")  # the fact still shows elsewhere
+        else:
+            kinds.append("pos")
+    return np.array(kinds)
+
+
+def error_rates(kinds: np.ndarray, best: np.ndarray, threshold: float) -> dict:
+    answered = best >= threshold
+    share = lambda mask: float(mask.mean()) if len(mask) else 0.0  # noqa: E731
+    return dict(false_abstain=share(~answered[kinds == "pos"]), false_answer_absent=share(answered[kinds == "absent"]),
+                false_answer_fact=share(answered[kinds == "fact"]))
+
+
+def rates(records, probabilities, threshold):
+    """Error rates, and the share of answered questions whose lead (first) or any sentence holds the answer."""
+    kinds = _kinds(records)
+    best = np.array([float(p.max()) if len(p) else 0.0 for p in probabilities])
+    out = error_rates(kinds, best, threshold)
+    first = anyhit = 0
+    for record, p, kind, b in zip(records, probabilities, kinds, best):
+        if kind == "pos" and b >= threshold:
+            chosen = extractive.select(record["candidates"], p, record["item"]["question"], threshold)
+            first += bool(record["labels"][chosen[0]])
+            anyhit += bool(record["labels"][chosen].any())
+    n_pos = max(1, int((kinds == "pos").sum()))
+    out.update(first_hit=first / n_pos, answer_hit=anyhit / n_pos, answerable=int((kinds == "pos").sum()),
+               absent=int((kinds == "absent").sum()), fact=int((kinds == "fact").sum()))
+    return out
+
+
+GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
+
+
+# What each error costs a reader. Declining a question the articles answer costs most: the
+# reader is told the answer does not exist. Answering from an unrelated article is a full
+# error; citing an on-topic passage that lacks the fact costs half, since every answer shows
+# the passage it cites and the reader sees it does not say.
+COSTS = {"false_abstain": 2.0, "false_answer_absent": 1.0, "false_answer_fact": 0.5}
+
+
+def choose_threshold(records, probabilities) -> float:
+    """The threshold of least cost, averaged over the two domains: SQuAD's encyclopaedia
+    questions outnumber our news questions 160 to 1, but the product answers news."""
+    kinds = _kinds(records)
+    best = np.array([float(p.max()) if len(p) else 0.0 for p in probabilities])
+    domains = np.array([r["item"]["group"].split(":")[0] for r in records])
+    present = [d for d in ("squad", "own") if (domains == d).any()]
+    costs = [np.mean([sum(w * error_rates(kinds[domains == d], best[domains == d], t)[k] for k, w in COSTS.items())
+                      for d in present]) for t in GRID]
+    return float(GRID[int(np.argmin(costs))])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the SQuAD questions")
+    parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write reader.json")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    embedder = Embedder()
+    squad_index = RESULTS / f"squad-index-{embedder.backend}"
+    build_index(RESULTS / "squad-corpus", squad_index, embedder=embedder, progress=False) if not squad_index.exists() else None
+    items = squad_questions(args.quick)
+    squad_data = store.load(squad_index)
+    arts = squad_data.articles()
+    by_group: dict[str, list[int]] = {}
+    for aid, meta in arts.items():
+        by_group.setdefault(f"squad:{aid[:8]}", []).extend(meta["passages"])
+    records = collect(squad_index, items, embedder, lambda it: by_group[it["group"]],
+                      lambda it: arts[it["paragraph"]]["passages"], every=3)
+
+    own_dir = own_index(embedder)
+    own_data = store.load(own_dir)
+    own_articles = own_data.articles()
+    tune = [q for q in load_own() if q["split"] == "tune"]
+    own_items = [dict(question=q["question"], group=f"own:{q['article']}", gold=q["evidence"], weight=OWN_WEIGHT,
+                      article=q["article"]) for q in tune]
+
+    def evidence_passages(item):
+        gold = [normalise(g) for g in item["gold"]]
+        ids = own_articles[item["article"]]["passages"]
+        return [pid for pid in ids if any(g in normalise(own_data.passage(pid).text) for g in gold)]
+
+    records += collect(own_dir, own_items, embedder, lambda it: own_articles[it["article"]]["passages"],
+                       evidence_passages, every=1)
+    print(f"{len(records)} question-conditions observed in {time.perf_counter() - started:.0f} s")
+
+    groups = np.array([r["item"]["group"] for r in records])
+    folds = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(records)), groups=groups))
+    oof: list[np.ndarray | None] = [None] * len(records)
+    for train, test in folds:
+        X = np.vstack([records[i]["rows"] for i in train if len(records[i]["rows"])])
+        y = np.concatenate([records[i]["labels"] for i in train])
+        w = np.concatenate([np.full(len(records[i]["labels"]), records[i]["item"]["weight"]) for i in train])
+        reader = _fit(X, y, w)
+        for i in test:
+            oof[i] = reader.probabilities(records[i]["rows"])
+    held = {}
+    for k, (_, test) in enumerate(folds):  # threshold from the other folds, figures on this one
+        others = [i for j, (_, t) in enumerate(folds) if j != k for i in t]
+        t = choose_threshold([records[i] for i in others], [oof[i] for i in others])
+        for key, value in rates([records[i] for i in test], [oof[i] for i in test], t).items():
+            held.setdefault(key, []).append(value)
+    sizes = [len(t) for _, t in folds]
+    figures = {k: float(np.average(v, weights=sizes)) for k, v in held.items()}
+    threshold = choose_threshold(records, oof)
+    print("Held-out figures (article-level CV, threshold chosen on the other folds):")
+    for key, value in figures.items():
+        print(f"  {key:22} {value:.3f}")
+    squad_only = [i for i, r in enumerate(records) if r["item"]["group"].startswith("squad:")]
+    own_only = [i for i, r in enumerate(records) if r["item"]["group"].startswith("own:")]
+    for label, subset in (("SQuAD", squad_only), ("own tune", own_only)):
+        r = rates([records[i] for i in subset], [oof[i] for i in subset], threshold)
+        print(f"  {label} at {threshold:.2f}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                        for k, v in r.items()))
+    print("Curve (held-out probabilities): threshold, false-abstain, false-answer absent, false-answer fact, answer-hit")
+    for t in GRID[::5]:
+        r = rates(records, oof, float(t))
+        print(f"  {t:.2f}  {r['false_abstain']:.3f}  {r['false_answer_absent']:.3f}  {r['false_answer_fact']:.3f}  "
+              f"{r['answer_hit']:.3f}")
+    X = np.vstack([r["rows"] for r in records if len(r["rows"])])
+    y = np.concatenate([r["labels"] for r in records])
+    w = np.concatenate([np.full(len(r["labels"]), r["item"]["weight"]) for r in records])
+    final = _fit(X, y, w)
+    print(f"shipped threshold {threshold:.2f}; weights: " + ", ".join(
+        f"{n} {c:+.2f}" for n, c in zip(scorer.FEATURES, final.coef)))
+    if args.dry_run:
+        return
+    params = {
+        "format": scorer.READER_FORMAT, "version": scorer.READER_VERSION, "features": list(scorer.FEATURES),
+        "mean": final.mean.tolist(), "scale": final.scale.tolist(), "coef": final.coef.tolist(),
+        "intercept": final.intercept, "threshold": threshold,
+        "cv": {"folds": FOLDS, "by": "article", "quick": args.quick, "rows": int(len(y)),
+               "questions": len({id(r["item"]) for r in records}), "held_out": figures,
+               "fitted": dt.date.today().isoformat(), "embedder_backend": embedder.backend},
+    }
+    scorer.READER_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {scorer.READER_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Our own questions (bench/data/own_questions.jsonl), their fixed split, and their corpus:
+the two seeds plus ten Reuters stories (bench/data/reuters/), indexed together."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from common import ROOT
+
+from assistant.indexer import build_index
+
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+
+
+def load_own() -> list[dict]:
+    """Every question with `split` ("tune" or "test") from split.json; the split is by article."""
+    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
+    half = {article: name for name in ("tune", "test") for article in split[name]}
+    questions = [json.loads(line) for line in (DATA / "own_questions.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    for q in questions:
+        q["split"] = half[q["article"]]
+        q.setdefault("answerable", bool(q["evidence"]))
+    return questions
+
+
+def own_index(embedder):
+    """The index of the seeds and the ten Reuters stories, brought up to date; its directory."""
+    corpus = RESULTS / "own-corpus"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    corpus.mkdir(parents=True)
+    for source in [*(ROOT / "corpus").glob("*.md"), *(DATA / "reuters").glob("*.md")]:
+        shutil.copy2(source, corpus / source.name)
+    index = RESULTS / f"own-index-{embedder.backend}"
+    build_index(corpus, index, embedder=embedder, progress=False)
+    return index

@@ -1,0 +1,97 @@
+"""The learned reader and the answer text it leads to: parameters checked on load, fragment
+rules as properties, who-is answers, person follow-ups, declining what the seeds lack."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant import Assistant, ask
+from assistant.answer import candidates as cands
+from assistant.answer import scorer
+from assistant.errors import ModelError
+
+DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
+
+
+def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
+    reader = scorer.load_reader()
+    assert 0 < reader.threshold < 1 and reader.coef.shape == (len(scorer.FEATURES),)
+    assert reader.info["by"] == "article" and "held_out" in reader.info
+    params = json.loads(scorer.READER_FILE.read_text(encoding="utf-8"))
+    for change, message in (({"version": 99}, "version 99"), ({"features": ["similarity"]}, "other features"),
+                            ({"coef": [0.0]}, "damaged"), ({"format": "pickle"}, "re-fit")):
+        with pytest.raises(ModelError, match=message):
+            scorer.reader_from({**params, **change}, "reader.json")
+
+
+LABEL = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ ", min_size=3, max_size=20).filter(lambda s: s.strip() and s[0] != " ")
+WORDS = st.lists(st.sampled_from(["the", "minister", "said", "prices", "rose", "in", "March", "Belarus"]), min_size=4, max_size=12)
+
+
+@given(LABEL, WORDS)
+def test_caption_labels_never_open_what_an_answer_shows(label, words):
+    sentence = f"{label}: {' '.join(words).capitalize()}."
+    shown = cands.display_text(sentence)
+    assert not shown.startswith(label + ":") and shown.endswith(".")
+
+
+@given(WORDS, st.sampled_from(["?", ":", ""]))
+def test_questions_headings_and_scraps_are_never_candidates(words, end):
+    sentence = " ".join(words).capitalize() + end
+    if end == "?" or end == "":
+        assert cands.is_fragment(sentence)
+    assert cands.is_fragment("Photo: " + sentence)
+    assert cands.is_fragment(" ".join(words[:3]) + ".")
+
+
+@given(st.sampled_from(["However,", "But", "however,"]), WORDS)
+def test_an_opening_however_or_but_is_dropped(connective, words):
+    shown = cands.display_text(f"{connective} {' '.join(words)}.")
+    assert not DANGLING.match(shown) or shown.lower().startswith(("he ", "she ", "they ", "this "))
+
+
+QUESTIONS = [
+    "Why might Lukashenko deviate from Moscow?", "Who is Tom Røseth?", "Who is Arve Hansen?",
+    "What happened at the concert hall?", "Where did the attack take place?", "Why would IS attack Russia?",
+    "What does Hansen believe about Lukashenko and Putin?", "What did Lukashenko say on Thursday?",
+    "Is Belarus complicit in the war?", "What is Godzimirski's view of Lukashenko?",
+    "How many people were arrested?", "What did Putin say about the attack?",
+]
+
+
+def _pieces(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\s*\[\d+\]\s*", text) if p.strip()]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_answers_hold_no_fragments(seed_index, question):
+    answer = ask(question, index_dir=seed_index)
+    for piece in _pieces(answer.text) if not answer.abstained else []:
+        assert not piece.endswith(("?", ":")), piece
+        assert not re.match(r"^[A-ZÆØÅ][A-ZÆØÅ ]{2,}:", piece), piece
+        assert not DANGLING.match(piece.lstrip("“")), piece
+        assert "Putinhas" not in piece
+
+
+def test_who_is_answers_with_the_role_the_article_gives(seed_index):
+    answer = ask("Who is Tom Røseth?", index_dir=seed_index)
+    assert not answer.abstained
+    assert "head teacher in intelligence at the Norwegian Defense Academy" in _pieces(answer.text)[0]
+
+
+def test_a_he_follow_up_answers_with_that_persons_words_first(seed_index):
+    assistant = Assistant(seed_index)
+    first = assistant.ask("Who is Arve Hansen?")
+    follow = assistant.ask("What does he say about Ukraine?", history=[("Who is Arve Hansen?", first)])
+    assert "Hansen" in follow.query and not follow.abstained
+    lead = follow.citations[0]
+    assert "Hansen" in lead.speakers, follow.text
+
+
+@pytest.mark.parametrize("question", ["In which year was Arve Hansen born?", "What is the name of Lukashenko's wife?"])
+def test_a_fact_the_seeds_lack_is_declined(seed_index, question):
+    assert ask(question, index_dir=seed_index).abstained
