@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from dataclasses import asdict
 
 
@@ -39,6 +40,14 @@ def cmd_status(args) -> int:
     from . import store
 
     manifest = store.read_manifest(args.index)
+    if args.verify:  # every byte against the checksums the manifest records
+        problems = [p for found in store.damage(Path(args.index), manifest).values() for p in found]
+        for problem in problems:
+            print(f"damaged: {problem}", file=sys.stderr)
+        if problems:
+            print(f"error: the index in {args.index} is damaged; {store.REPAIR}.", file=sys.stderr)
+            return 2
+        print(f"Verified {len(manifest['files'])} files of {args.index}: all intact.")
     index = store.load(args.index)
     articles = index.articles()
     if args.json:
@@ -122,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_index)
 
     p = sub.add_parser("status", help="what the index holds")
+    p.add_argument("--verify", action="store_true", help="check every file against its recorded checksum")
     p.set_defaults(run=cmd_status)
 
     p = sub.add_parser("search", help="the passages that best answer a question")

@@ -27,5 +27,13 @@ class IndexMismatchError(AssistantError):
     """The index was built by another model, format or pipeline and cannot be mixed."""
 
 
+class IndexDamagedError(AssistantError):
+    """A file of the index is missing, truncated or altered; `python -m assistant index` repairs it."""
+
+    def __init__(self, message: str, damaged: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.damaged = damaged  # index-relative names of the damaged files' segments or files
+
+
 class ModelError(AssistantError):
     """The embedding model cannot be loaded."""

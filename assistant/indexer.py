@@ -17,7 +17,7 @@ from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
 from .embedding import Embedder
-from .errors import ArticleError, CorpusError, IndexNotFoundError
+from .errors import ArticleError, CorpusError, IndexDamagedError, IndexNotFoundError
 from .index import Index
 from .segment import StoredPassage
 
@@ -85,10 +85,41 @@ def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool
         manifest = store.read_manifest(index_dir)
     except IndexNotFoundError:
         return None
+    except IndexDamagedError:
+        return None  # the manifest itself is gone to pieces: nothing to keep, build afresh
     store.check_model(manifest, embedder, index_dir)
     if manifest.get("pipeline") != pipeline:
         return None  # chunking or cleaning changed: every article must be re-chunked and re-embedded
-    return store.load(index_dir)
+    try:
+        return store.load(index_dir)
+    except IndexDamagedError:
+        return _salvage(index_dir, manifest)
+
+
+def _salvage(index_dir: Path, manifest: dict) -> Index | None:
+    """The undamaged part of a damaged index, for an update to re-embed the rest from the corpus.
+
+    Damaged segments are dropped (their articles then read as new), and an IVF index that is
+    damaged or covers a dropped segment; a damaged deletion list or file list means nothing
+    can be trusted, so the index is built afresh (None).
+    """
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list):
+        return None
+    broken = store.damage(index_dir, manifest)
+    if manifest.get("deleted") in broken:
+        return None
+    segments = [s for s in manifest["segments"] if s["name"] not in broken]
+    ann = manifest.get("ann")
+    if ann and (ann["file"] in broken or any(name in broken for name in ann["segments"])):
+        ann = None
+    kept = dict(manifest, segments=segments, ann=ann)
+    old = store.load_unchecked(index_dir, kept)
+    articles = old.articles()
+    kept["counts"] = {"articles": len(articles), "passages": sum(len(m["passages"]) for m in articles.values()),
+                      "sentences": sum(m.get("sentences", 0) for m in articles.values())}
+    old.salvaged = True  # publish even if no article turns out to need embedding
+    print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
+    return old
 
 
 def _scan(corpus_dir: Path, old: Index | None, paths: list[str] | None):
@@ -179,7 +210,7 @@ def build_index(
             errors=tuple(FileError(e.path, e.reason) for e in errors),
             rebuilt=old is None,
         )
-        if old is not None and not fresh and not removed:
+        if old is not None and not fresh and not removed and not getattr(old, "salvaged", False):
             store.tidy(index_dir, old.manifest)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
         replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]

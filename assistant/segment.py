@@ -132,6 +132,23 @@ class Segment:
             pass
         return self
 
+    def checked(self) -> "Segment":
+        """Raise ValueError unless the arrays agree with each other (read back, never trusted)."""
+        n = len(self.ids)
+        if self.ids.ndim != 1 or (n > 1 and not (np.diff(self.ids) > 0).all()):
+            raise ValueError(f"{self.name}/ids.npy is not an ascending list of ids")
+        if self.vectors.ndim != 2 or len(self.vectors) != n:
+            raise ValueError(f"{self.name}/vectors.npy has {len(self.vectors)} rows for {n} passages")
+        offsets = self.sentence_offsets
+        if len(offsets) != n + 1 or offsets[-1] != len(self.sentences) or (np.diff(offsets) < 0).any():
+            raise ValueError(f"{self.name}/sentence_offsets.npy does not match sentences.npy")
+        rows = self._query("SELECT COUNT(*) FROM passages")[0][0]
+        if rows != n:
+            raise ValueError(f"{self.name}/meta.sqlite holds {rows} passages for {n} ids")
+        if n and (self.bm25 is None or int(self.bm25.scores["num_docs"]) != n):
+            raise ValueError(f"{self.name}/bm25 does not index the segment's {n} passages")
+        return self
+
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -19,34 +19,53 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from . import ann
-from .errors import IndexMismatchError, IndexNotFoundError
+from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 
 FORMAT = "news-assistant-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the manifest records every file's size and CRC-32
 MANIFEST = "manifest.json"
 
 
 def read_manifest(index_dir: Path) -> dict:
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
-        raise IndexNotFoundError(f"No index in {index_dir}: build it with `python -m assistant index --index {index_dir}`.")
+        leftovers = Path(index_dir).is_dir() and any(p.name.startswith("seg-") for p in Path(index_dir).iterdir())
+        why = f" (segments but no {MANIFEST}: never published, or lost)" if leftovers else ""
+        raise IndexNotFoundError(f"No index in {index_dir}{why}: build it with "
+                                 f"`python -m assistant index --index {index_dir}`.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexMismatchError(f"{path} is unreadable ({exc}); rebuild with `python -m assistant index --rebuild`.") from None
+        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is unreadable ({exc}); "
+                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,)) from None
+    if not isinstance(manifest, dict):
+        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is not an object; "
+                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
+    if manifest.get("format") == FORMAT and manifest.get("version") == FORMAT_VERSION \
+            and manifest.get("checksum") != manifest_checksum(manifest):
+        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is altered (checksum mismatch); "
+                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"{index_dir} holds index format {manifest.get('format')!r} version {manifest.get('version')!r}; "
             f"this program reads {FORMAT!r} version {FORMAT_VERSION}. Rebuild it with `python -m assistant index --rebuild`."
         )
     return manifest
+
+
+def manifest_checksum(manifest: dict) -> int:
+    """CRC-32 of the manifest's content without its own checksum (key order and spacing ignored)."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return zlib.crc32(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
 
 
 def check_model(manifest: dict, embedder, index_dir: Path) -> None:
@@ -66,34 +85,134 @@ def check_model(manifest: dict, embedder, index_dir: Path) -> None:
         )
 
 
+REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def record_files(index_dir: Path, manifest: dict) -> dict:
+    """`manifest` with the size and CRC-32 of every file it names (entries of files it already
+    knew are kept: those files are immutable, so only new ones are read)."""
+    known = manifest.get("files") or {}
+    files = {}
+    for name in sorted(_files(manifest)):
+        path = index_dir / name
+        for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
+            relative = file.relative_to(index_dir).as_posix()
+            files[relative] = known.get(relative) or [file.stat().st_size, _crc32(file)]
+    return dict(manifest, files=files)
+
+
+def check_files(index_dir: Path, manifest: dict, names: set[str], *, checksums: bool = True) -> list[str]:
+    """The files of `names` (segments, deletion list, IVF) that are missing, of the wrong size
+    or (with `checksums`) altered: one line each."""
+    problems = []
+    for relative, (size, crc) in sorted((manifest.get("files") or {}).items()):
+        if relative.split("/", 1)[0] not in names:
+            continue
+        path = index_dir / relative
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            problems.append(f"{relative} is missing")
+            continue
+        if actual != size:
+            problems.append(f"{relative} has {actual} bytes, not {size}")
+        elif checksums and _crc32(path) != crc:
+            problems.append(f"{relative} is altered (checksum mismatch)")
+    return problems
+
+
+def damage(index_dir: Path, manifest: dict) -> dict[str, list[str]]:
+    """Every problem of every file `manifest` names, by segment or file name (checksums included)."""
+    names = _files(manifest)
+    found = {name: check_files(index_dir, manifest, {name}) for name in names}
+    for s in manifest["segments"]:
+        if not found[s["name"]]:
+            try:
+                Segment(index_dir / s["name"]).warm().checked().close()
+            except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
+                found[s["name"]] = [f"{s['name']} cannot be read ({exc})"]
+    return {name: problems for name, problems in found.items() if problems}
+
+
+def damaged_error(index_dir: Path, problems: list[str]) -> IndexDamagedError:
+    names = tuple(sorted({p.split("/", 1)[0].split(" ", 1)[0] for p in problems}))
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return IndexDamagedError(f"The index in {index_dir} is damaged: {problems[0]}{more}; {REPAIR}.", names)
+
+
 def load(index_dir: Path, *, retries: int = 3, reuse=None):
     """The published index, memory-mapped; retried if a writer swaps it mid-load.
 
     `reuse`, a previously loaded Index of the same directory, lends its open segments and
     IVF index (they never change), so a reload after an update opens only the new files.
+    Each file is checked against the size and CRC-32 the manifest records before it is
+    first opened; a damaged one raises IndexDamagedError naming it.
     """
-    from .index import Index
-
     index_dir = Path(index_dir)
     open_segments = {s.name: s for s in reuse.segments} if reuse is not None else {}
     for attempt in range(retries):
         manifest = read_manifest(index_dir)
         try:
-            # Every file is opened now, while the manifest names it: a later publish may delete it,
-            # and open files and memory maps stay readable after that.
-            segments = [open_segments.get(s["name"]) or Segment(index_dir / s["name"]).warm() for s in manifest["segments"]]
-            deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
-            same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
-                and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
-            ann_index = reuse.ann if same_ann else (
-                ann.load(index_dir / manifest["ann"]["file"]) if manifest.get("ann") else None)
-            return Index(manifest, segments, deleted, ann_index)
-        except (FileNotFoundError, OSError) as exc:
-            if attempt == retries - 1:
-                raise IndexMismatchError(f"{index_dir} is incomplete ({exc}); rebuild with "
-                                         "`python -m assistant index --rebuild`.") from None
+            return _open(index_dir, manifest, open_segments, reuse)
+        except IndexDamagedError:
+            if attempt == retries - 1 or read_manifest(index_dir).get("uid") == manifest.get("uid"):
+                raise  # the same manifest: really damaged, not replaced under us
             time.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+def load_unchecked(index_dir: Path, manifest: dict):
+    """The Index of a manifest that is not published (a salvaged one); its files were checked."""
+    from .index import Index
+
+    segments = [Segment(index_dir / s["name"]).warm() for s in manifest["segments"]]
+    deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+    ann_index = ann.load(index_dir / manifest["ann"]["file"]) if manifest.get("ann") else None
+    return Index(manifest, segments, deleted, ann_index)
+
+
+def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
+    """The Index of `manifest`; every file it opens for the first time is checked first."""
+    from .index import Index
+
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list) \
+            or ("deleted" in manifest and not (manifest["deleted"] is None or isinstance(manifest["deleted"], str))):
+        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} lacks its file list; "
+                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
+    same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
+        and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
+    fresh = {s["name"] for s in manifest["segments"] if s["name"] not in open_segments}
+    fresh |= {manifest["deleted"]} if manifest.get("deleted") else set()
+    fresh |= {manifest["ann"]["file"]} if manifest.get("ann") and not same_ann else set()
+    named = {name for name in fresh}
+    unlisted = named - {f.split("/", 1)[0] for f in manifest["files"]}
+    problems = [f"{name} is not in the manifest's file list" for name in sorted(unlisted)]
+    problems += check_files(index_dir, manifest, named)
+    if problems:
+        raise damaged_error(index_dir, problems)
+    opening = None
+    try:
+        # Every file is opened now, while the manifest names it: a later publish may delete it,
+        # and open files and memory maps stay readable after that.
+        segments = []
+        for s in manifest["segments"]:
+            opening = s["name"]
+            segments.append(open_segments.get(s["name"]) or Segment(index_dir / s["name"]).warm().checked())
+        opening = manifest.get("deleted")
+        deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+        opening = manifest["ann"]["file"] if manifest.get("ann") else None
+        ann_index = reuse.ann if same_ann else (ann.load(index_dir / manifest["ann"]["file"]) if opening else None)
+    except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
+        raise damaged_error(index_dir, [f"{opening} cannot be read ({type(exc).__name__}: {exc})"]) from None
+    return Index(manifest, segments, deleted, ann_index)
 
 
 def checkpoint(step: str) -> None:
@@ -187,7 +306,8 @@ def publish(index_dir: Path, manifest: dict) -> None:
     go at once; a reader caught between reading the manifest and opening them retries.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    manifest = dict(manifest, uid=secrets.token_hex(8))  # identity of this publish, for readers' reloads
+    manifest = record_files(index_dir, dict(manifest, uid=secrets.token_hex(8)))  # uid: this publish, for reloads
+    manifest["checksum"] = manifest_checksum(manifest)
     tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     checkpoint("write manifest")
     with tmp.open("w", encoding="utf-8") as fh:

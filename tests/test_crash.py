@@ -34,6 +34,8 @@ class MemoEmbedder(Embedder):
         self._memo: dict[str, np.ndarray] = {}
 
     def encode(self, texts, **kwargs):
+        if not texts:
+            return super().encode(texts, **kwargs)
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
         if missing:
             self._memo.update(zip(missing, super().encode(missing, **kwargs)))

@@ -184,6 +184,7 @@ def test_foreign_model_or_format_is_refused(corpus_dir, tmp_path, embedder):
     manifest_path = index / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["model"]["fingerprint"] = "0123456789abcdef"
+    manifest["checksum"] = store.manifest_checksum(manifest)  # a real foreign index, not a damaged one
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         _build(corpus_dir, index, embedder)
