@@ -95,7 +95,10 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
     if suffix not in UPLOAD_SUFFIXES:
         raise ArticleError(label, f"only {' and '.join(UPLOAD_SUFFIXES)} files can be added, not '{suffix or 'no suffix'}'")
     check_size(len(data), label)
-    draft = parse_article(data, label if label.lower().endswith(suffix) else label + suffix)
+    try:  # the suffix decides how the text is read; messages name the input as the user knows it
+        draft = parse_article(data, label if label.lower().endswith(suffix) else label + suffix)
+    except ArticleError as exc:
+        raise ArticleError(label, exc.reason) from None
     name = _free_name(corpus_dir, slug(draft.title), suffix)
     article = parse_article(data, name)  # again, so its id comes from the final file name
     for meta in duplicates(text_hash(article.text), hashlib.sha256(data).hexdigest()):

@@ -5,6 +5,7 @@ API endpoints (for gradio_client): /chat, /list_articles, /add_files, /add_text,
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -90,6 +91,21 @@ def _messages(gr, answer: Answer, shown: str, done: bool) -> list:
     return messages
 
 
+def _discard_upload(path: Path) -> None:
+    """Remove Gradio's temporary copy of an upload, added or refused (the corpus keeps its own)."""
+    import tempfile
+
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+    try:
+        resolved = path.resolve()
+        if cache in resolved.parents:
+            resolved.unlink(missing_ok=True)
+            if resolved.parent != cache and not any(resolved.parent.iterdir()):
+                resolved.parent.rmdir()
+    except OSError:
+        pass  # a leftover temp file is not worth failing an upload over
+
+
 def build_demo(assistant: Assistant, *, examples: list[str] | None = None, stream_delay: float = STREAM_DELAY):
     """The whole app as a gr.Blocks; launch it with `launch_options()`."""
     import gradio as gr
@@ -128,6 +144,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
                 lines.append(_added(info, report))
             except AssistantError as exc:
                 lines.append(f"**Not added:** {render.escape_markdown(str(exc))}")
+            finally:
+                _discard_upload(path)
         return ("\n\n".join(lines), *refresh())
 
     def add_text(title, outlet, published, url, text):

@@ -120,6 +120,25 @@ def test_bad_upload_is_refused_and_changes_nothing(live_app, tmp_path, name, dat
     assert manifest(live_app)["generation"] == before
 
 
+def test_uploads_leave_no_temporary_copy_behind(live_app, tmp_path):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    upload = tmp_path / "refused-upload-7b1e.md"
+    upload.write_bytes(b"   \n")
+    message, *_ = client(live_app).predict([gradio_client.handle_file(str(upload))], api_name="/add_files")
+    assert message.startswith("**Not added:**")
+    assert not list(cache.rglob(upload.name)), "the refused upload's temporary copy is still there"
+
+
+def test_errors_about_pasted_text_name_no_file(live_app):
+    message, *_ = client(live_app).predict("A title", "", "2 April", "", "Some text of the article here.",
+                                           api_name="/add_text")
+    assert message.startswith("**Not added:**") and ".md" not in message, message
+
+
 def test_pasted_article_without_text_is_refused(live_app):
     message, *_ = client(live_app).predict("A title", "", "", "", "  ", api_name="/add_text")
     assert message == "**Not added:** pasted article: paste the article's text"
