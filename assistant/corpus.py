@@ -144,7 +144,7 @@ def _optional_str(meta: dict, key: str, name: str) -> str | None:
     return str(value).strip() or None
 
 
-_FENCE = re.compile(r"^---[ \t]*$", re.M)
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 
 
 def _split_front_matter(text: str, name: str) -> tuple[dict, str]:

@@ -54,6 +54,22 @@ def to_dict(answer: Answer) -> dict:
     return data
 
 
+def _source(hit: Hit) -> dict:
+    return {"title": hit.title, "outlet": hit.outlet, "published": hit.published, "url": hit.url, "file": hit.path,
+            "paragraphs": hit.paragraph_label, "passage": hit.text}
+
+
+def to_api(answer: Answer) -> dict:
+    """The answer as the /chat API returns it: what a script needs, without scoring internals."""
+    return {
+        "question": answer.question, "query": answer.query, "text": answer.text, "abstained": answer.abstained,
+        "confidence": round(answer.confidence, 4),
+        "citations": [dict(_source(c.hit), number=c.number, cited=[c.hit.text[s:e] for s, e in c.spans],
+                           spans=[list(span) for span in c.spans], speakers=list(c.speakers)) for c in answer.citations],
+        "closest": [_source(h) for h in answer.hits[:3]] if answer.abstained else [],
+    }
+
+
 def to_json(answer: Answer) -> str:
     return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
 

@@ -6,8 +6,6 @@ API endpoints (for gradio_client): /chat, /list_articles, /add_files, /add_text,
 from __future__ import annotations
 
 import os
-import re
-import time
 from pathlib import Path
 
 from . import render
@@ -23,8 +21,6 @@ EXAMPLES = (
     "What will Putin and Lukashenko discuss on Friday?",
 )
 CHAT_CONCURRENCY = 8  # answers cost ~20 ms of CPU; the queue keeps more than this waiting, not failing
-STREAM_WORDS = 3  # words per streamed piece
-STREAM_DELAY = 0.015  # seconds between pieces: reads as typing, ~0.5 s for a 100-word answer
 UPLOAD_LIMIT = "10mb"  # Gradio's hard cap; below it our own 2 MB check explains the refusal
 PANEL_EMPTY = ("### Sources\nAsk a question: the passages its answer cites appear here in full, "
                "with the cited sentences highlighted.")
@@ -44,12 +40,6 @@ CSS = """
 def answerable_examples(assistant: Assistant, candidates=EXAMPLES) -> list[str]:
     """The example questions this corpus answers (none of the defaults fit another corpus)."""
     return [q for q in candidates if not assistant.ask(q).abstained]
-
-
-def stream_pieces(text: str, words: int = STREAM_WORDS) -> list[str]:
-    """`text` cut into pieces of a few words; joined they give `text` back exactly."""
-    tokens = re.findall(r"\s*\S+\s*", text) or [text]
-    return ["".join(tokens[i:i + words]) for i in range(0, len(tokens), words)]
 
 
 LIST_LIMIT = 1000  # articles shown in the table and the remove list: the newest ones
@@ -74,8 +64,8 @@ def _added(info, report) -> str:
             f"{report.seconds:.1f} s. Its passages can be cited from the next question on.")
 
 
-def _messages(gr, answer: Answer, shown: str, done: bool) -> list:
-    """The chat messages for `answer` with `shown` of its text streamed so far."""
+def _messages(gr, answer: Answer, shown: str, done: bool = True) -> list:
+    """The chat messages for `answer`, with `shown` of its text (all of it once composed)."""
     messages = []
     if answer.rewritten:
         messages.append(gr.ChatMessage(
@@ -106,7 +96,7 @@ def _discard_upload(path: Path) -> None:
         pass  # a leftover temp file is not worth failing an upload over
 
 
-def build_demo(assistant: Assistant, *, examples: list[str] | None = None, stream_delay: float = STREAM_DELAY):
+def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
     """The whole app as a gr.Blocks; launch it with `launch_options()`."""
     import gradio as gr
 
@@ -119,12 +109,28 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
             answer = assistant.ask(question, history=history_pairs(history))
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
-        shown = ""
-        for piece in stream_pieces(answer.text):
-            shown += piece
-            yield _messages(gr, answer, shown, done=False), gr.skip()
-            time.sleep(stream_delay)
-        yield _messages(gr, answer, answer.text, done=True), render.sources_panel(answer)
+        # Sent as soon as it is composed (an extractive answer is whole at once; no pacing).
+        yield _messages(gr, answer, answer.text), render.sources_panel(answer)
+
+    def chat(question: str, history: list[list[str]] | None = None) -> tuple[str, dict]:
+        """Answer a question about the indexed articles, statelessly.
+
+        Args:
+            question: the question, e.g. "Why might Lukashenko deviate from Moscow?"
+            history: earlier turns of the conversation as [question, answer text] pairs, oldest first; empty for a new conversation. Follow-ups ("What does he say about Ukraine?") are searched with the names these turns give.
+
+        Returns:
+            The answer text, each sentence ending in its [n] citation (or "The articles don't cover this question."), and the answer as JSON: question, query searched, abstained, confidence, citations (number, title, outlet, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
+        """
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Ask a question: the question is empty.")
+        pairs = [(str(turn[0]), str(turn[1]) if len(turn) > 1 else "") for turn in (history or []) if turn]
+        try:
+            answer = assistant.ask(question, history=pairs)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer.text, render.to_api(answer)
 
     def refresh():
         articles = assistant.articles()
@@ -181,7 +187,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
                                                placeholder="**Ask about the articles.** Every sentence of the answer cites the passage it comes from."),
                             textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="question", submit_btn=True),
                             additional_outputs=[panel], examples=examples or None,
-                            concurrency_limit=CHAT_CONCURRENCY, api_name="chat", fill_height=True,
+                            concurrency_limit=CHAT_CONCURRENCY, fill_height=True,
+                            api_visibility="private",  # its /chat keeps each client's history on the server
                         )
                     with gr.Column(scale=2):
                         panel.render()
@@ -216,6 +223,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None, strea
         remove_button.click(remove, choice, [message, *listing], api_name="remove_article")
         articles_tab.select(refresh, None, listing, api_visibility="undocumented")
         demo.load(refresh, None, listing, api_name="list_articles")
+        gr.api(chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
     return demo
 
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, normalise, squad_articles, write_squad_corpus
+from common import ROOT, normalise, write_squad_corpus
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 

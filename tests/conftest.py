@@ -76,7 +76,7 @@ def live_app(tmp_path_factory, embedder):
     shutil.copytree(CORPUS, base / "corpus")
     assistant = Assistant(base / "index", base / "corpus")
     assistant.build(progress=False)
-    demo = build_demo(assistant, stream_delay=0.002)
+    demo = build_demo(assistant)
     demo.queue(default_concurrency_limit=2)
     _, url, _ = demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, **launch_options())
     yield SimpleNamespace(url=url, assistant=assistant, corpus=base / "corpus", index=base / "index", screenshots=base)

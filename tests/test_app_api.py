@@ -21,60 +21,52 @@ def client(live_app):
     return gradio_client.Client(live_app.url, verbose=False)
 
 
-def split(messages):
-    """(answer texts, {metadata title: content}) of the chat endpoint's messages."""
-    answers, titled = [], {}
-    for m in messages:
-        title = (m.get("metadata") or {}).get("title")
-        if title:
-            titled[title] = m["content"]
-        else:
-            answers.append(m["content"])
-    return answers, titled
+def ask(api, question, history=()):
+    """(answer text, structured answer) from the stateless /chat endpoint."""
+    return api.predict(question, [list(turn) for turn in history], api_name="/chat")
 
 
 def manifest(live_app) -> dict:
     return json.loads((live_app.index / "manifest.json").read_text())
 
 
-def test_card_question_streams_a_cited_answer_with_sources(live_app):
-    job = client(live_app).submit(CARD_QUESTION, api_name="/chat")
-    final_messages, panel = job.result(timeout=60)
-    updates = job.outputs()
-    assert len(updates) > 2, "the answer should arrive in several streamed pieces"
-    answers, titled = split(final_messages)
-    assert len(answers) == 1
-    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answers[0])}
-    assert numbers and numbers == set(range(1, max(numbers) + 1))
-    sources_title = f"Sources ({len(numbers)})"
-    assert sources_title in titled
-    for n in numbers:
-        assert f"**[{n}] The president of Belarus is causing trouble for Putin**" in titled[sources_title] or \
-            f"**[{n}] Lukashenko" in titled[sources_title]
-    assert "<mark>" in titled[sources_title]
-    assert "Røseth" in answers[0]
-    assert "The president of Belarus is causing trouble for Putin" in panel
-    assert f"file `{LUKASHENKO_PATH}`" in panel and "paragraph" in panel
+def test_card_question_gets_a_cited_answer_with_its_sources(live_app):
+    text, data = ask(client(live_app), CARD_QUESTION)
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    assert numbers and numbers == set(range(1, max(numbers) + 1)) and text == data["text"]
+    assert [c["number"] for c in data["citations"]] == sorted(numbers) and not data["abstained"]
+    for c in data["citations"]:
+        assert c["title"] == "The president of Belarus is causing trouble for Putin" and c["outlet"] == "ITavisen"
+        assert c["file"] == LUKASHENKO_PATH and c["paragraphs"].startswith("¶")
+        assert all(sentence in c["passage"] for sentence in c["cited"])
+        assert [c["passage"][s:e] for s, e in c["spans"]] == c["cited"]
+    assert "Røseth" in text
 
 
-def test_follow_up_is_searched_with_the_conversation(live_app):
-    chat = client(live_app)
-    chat.predict("Who is Tom Røseth?", api_name="/chat")
-    messages, panel = chat.predict("What does he say about Ukraine?", api_name="/chat")
-    answers, titled = split(messages)
-    searched = [t for t in titled if t.startswith("Searched for:")]
-    assert searched and "Tom Røseth" in searched[0]
-    assert answers[0] == ABSTAIN_TEXT or (re.search(r"\[1\]", answers[0]) and "Ukraine" in answers[0])
-    assert "_Searched for:_" in panel
+def test_chat_is_stateless_and_takes_its_history_explicitly(live_app):
+    api = client(live_app)
+    first, _ = ask(api, "Who is Tom Røseth?")
+    _, follow = ask(api, "What does he say about Ukraine?", [("Who is Tom Røseth?", first)])
+    assert follow["query"] == "What does Tom Røseth say about Ukraine?"
+    _, alone = ask(api, "What does he say about Ukraine?")  # same client, no history given: nothing carried over
+    assert alone["query"] == "What does he say about Ukraine?"
+    with pytest.raises(Exception, match="question is empty"):
+        ask(api, "   ")
 
 
 def test_unanswerable_question_is_declined_with_closest_passages(live_app):
-    messages, panel = client(live_app).predict("What is the capital of Australia?", api_name="/chat")
-    answers, titled = split(messages)
-    assert answers == ["The articles don't cover this question."]
-    assert "Closest passages (they do not answer it)" in titled
-    assert not any(t.startswith("Sources") for t in titled)
-    assert "Not covered by the articles" in panel
+    text, data = ask(client(live_app), "What is the capital of Australia?")
+    assert text == ABSTAIN_TEXT and data["abstained"] and data["citations"] == []
+    assert data["closest"] and all(c["passage"] for c in data["closest"])
+
+
+def test_the_page_still_shows_sources_and_panel(live_app):
+    """The browser's own chat endpoint is private; the page is tested in Chromium (test_browser.py)."""
+    info = client(live_app).view_api(print_info=False, return_format="dict")
+    names = set(info["named_endpoints"])
+    assert {"/chat", "/list_articles", "/add_files", "/add_text", "/remove_article"} <= names
+    chat = info["named_endpoints"]["/chat"]["parameters"]
+    assert [p["parameter_name"] for p in chat] == ["question", "history"]
 
 
 def test_added_article_is_citable_at_once_and_removable(live_app):
@@ -87,17 +79,15 @@ def test_added_article_is_citable_at_once_and_removable(live_app):
     saved = live_app.corpus / "trondheim-opens-norway-s-largest-bicycle-garage-under-the-central-station.md"
     assert saved.is_file()
 
-    messages, panel = api.predict("How many bicycles does the Trondheim garage hold?", api_name="/chat")
-    answers, titled = split(messages)
-    assert "1,200" in answers[0] and "[1]" in answers[0]
-    assert "Test Fixture News · 2026-10-14" in panel
+    text, data = ask(api, "How many bicycles does the Trondheim garage hold?")
+    assert "1,200" in text and "[1]" in text
+    assert data["citations"][0]["outlet"] == "Test Fixture News" and data["citations"][0]["published"] == "2026-10-14"
 
     article_id = saved.stem
     message, table, _, status = api.predict(article_id, api_name="/remove_article")
     assert message.startswith("**Removed**"), message
     assert not saved.exists() and "**2 articles**" in status
-    messages, _ = api.predict("How many bicycles does the Trondheim garage hold?", api_name="/chat")
-    assert "1,200" not in split(messages)[0][0]
+    assert "1,200" not in ask(api, "How many bicycles does the Trondheim garage hold?")[0]
 
 
 @pytest.mark.parametrize("name, data, reason", [
@@ -149,15 +139,14 @@ def test_ten_concurrent_chats_all_answer(live_app):
                  "Why would terrorists flee to Belarus?", "What is the border like?"] * 2
 
     def chat(question):
-        return client(live_app).predict(question, api_name="/chat")
+        return ask(client(live_app), question)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(chat, questions))
     replies = {}
-    for (messages, panel), question in zip(results, questions):
-        answers, titled = split(messages)
-        assert answers[0] == ABSTAIN_TEXT or re.search(r"\[1\]", answers[0]), (question, answers)
-        assert question in panel
-        replies.setdefault(question, set()).add(answers[0])
+    for (text, data), question in zip(results, questions):
+        assert text == ABSTAIN_TEXT or re.search(r"\[1\]", text), (question, text)
+        assert data["question"] == question
+        replies.setdefault(question, set()).add(text)
     assert all(len(texts) == 1 for texts in replies.values())  # the same question, the same answer, under load
     assert re.search(r"\[1\]", replies[CARD_QUESTION].pop())

@@ -165,7 +165,7 @@ def test_a_rebuild_never_reuses_a_published_name(tmp_path, memo):
     assert second["generation"] > first["generation"] and second["uid"] != first["uid"]
 
 
-KILL_TRIALS = 5  # bench/crash_soak.py runs 50
+KILL_TRIALS = 5  # bench/crash_soak.py runs 50 over adds, changes, removes and rebuilds
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kill -9 semantics")

@@ -80,3 +80,52 @@ def test_every_passage_fits_the_window_whatever_the_punctuation(embedder, words,
     covered = "".join(article.text[p.start:p.end] for p in passages)
     assert covered.replace(" ", "").replace("\n", "").replace(",", "") == \
         article.text.replace(" ", "").replace("\n", "").replace(",", "")
+
+
+# More hostile inputs, each either indexed correctly or reported by name: (file, bytes, expected)
+# expected: "indexed" (its text is searchable), "ignored" (not an article: hidden or another type)
+# or a fragment of the reason it is reported with.
+MORE = [
+    ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary"),
+    ("empty.md", b"", "empty"),
+    ("blank.txt", b"   \n\n\t\n", "empty"),
+    ("latin1.txt", "Café in Tromsø\n\nThe café served crème brûlée to 40 guests.".encode("latin-1"), "indexed"),
+    ("crlf.md", b"---\r\ntitle: Windows lines\r\n---\r\nThe ferry left at noon on Friday.\r\n", "indexed"),
+    ("no-newline.txt", b"Storm warning\n\nWinds of 30 metres per second hit the coast", "indexed"),
+    ("huge.txt", b"Huge\n\n" + b"A sentence of filler text. " * 200_000, "MB"),
+    ("only-front-matter.md", b"---\ntitle: Nothing else\n---\n", "nothing"),
+    ("title-list.md", b"---\ntitle: [a, b]\n---\nThe text of it is here.\n", "title"),
+    ("bad-date.md", b"---\ntitle: Dated\npublished: 2 April\n---\nThe text of it is here.\n", "YYYY-MM-DD"),
+    ("broken-yaml.md", b"---\ntitle: [unclosed\n---\nThe text of it is here.\n", "front matter"),
+    ("same-id.md", b"The same id\n\nOne of two files with one name.", "indexed"),
+    ("same-id.txt", b"The same id\n\nThe other of two files with one name.", "same id"),
+    (".hidden.md", b"Hidden\n\nA hidden file is not an article.", "ignored"),
+    ("_draft.md", b"Draft\n\nA file starting with an underscore is a draft.", "ignored"),
+    ("page.html", b"<html><body>Not an article type</body></html>", "ignored"),
+    ("nested/deeper/story.md", b"Nested story\n\nThe nested story speaks of glaciers in Svalbard.", "indexed"),
+    ("space and ünïcode.md", b"Spaces\n\nA file name with spaces and letters such as \xc3\xbc.", "indexed"),
+    ("controls.txt", b"Controls\n\n" + bytes(range(1, 9)) * 50 + b" text", "neither UTF-8"),
+    ("zero-width.md", "Zero\u200bwidth\n\nThe zero\u200bwidth joiner sits inside words.".encode(), "indexed"),
+]
+
+
+def test_more_hostile_files_are_indexed_or_reported_by_name(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    for name, data, _ in MORE:
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_bytes(data)
+    (corpus / "folder.md").mkdir()  # a folder with an article's name
+    (corpus / "folder.md" / "inner.md").write_bytes(b"Inner\n\nA story in a folder named like a file.")
+    report = build_index(corpus, tmp_path / "index", embedder=embedder, progress=False)
+    reasons = {e.path: e.message for e in report.errors}
+    indexed = set(report.added)
+    for name, _, expected in MORE:
+        if expected == "indexed":
+            assert name in indexed, (name, reasons.get(name))
+        elif expected == "ignored":
+            assert name not in indexed and name not in reasons
+        else:
+            assert expected in reasons.get(name, ""), (name, reasons.get(name), name in indexed)
+    assert "folder.md/inner.md" in indexed
+    assert len(MORE) + 13 >= 28  # with the links, FIFO, folders and front matter of the test above

@@ -4,13 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, strategies as st
 
 from assistant import ArticleError, Assistant
 from assistant.answer.conversation import history_pairs
 from assistant.library import pasted_article_bytes, prepare, slug
 from assistant.render import escape_markdown, sources_panel
-from assistant.web import stream_pieces
 from conftest import DATA, LUKASHENKO_PATH
 
 
@@ -99,11 +97,6 @@ def test_history_from_browser_and_api_messages_skips_sources():
         ("Who is Tom Røseth?", "Tom Røseth is a professor at the college."),
         ("And Hansen?", "Hansen is an adviser."),
     ]
-
-
-@given(st.text(alphabet=st.sampled_from("ab [1]\n\t.”"), max_size=60))
-def test_streamed_pieces_join_to_the_answer(text):
-    assert "".join(stream_pieces(text)) == text
 
 
 def test_article_text_cannot_inject_markup(seed_index):
