@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from dataclasses import asdict
@@ -154,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    usage = None
+    if getattr(args, "question", None) is not None and not args.question.strip():
+        usage = "the question is empty: ask something, e.g. \"Who is Tom Røseth?\""
+    elif getattr(args, "k", 1) < 1:
+        usage = f"-k must be 1 or more, not {args.k}"
+    if usage:
+        print(f"error: {usage}", file=sys.stderr)
+        return 2
     from .errors import AssistantError
 
     try:
@@ -163,3 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `… | head` closed the pipe: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -112,6 +112,9 @@ def write_atomically(corpus_dir: Path, name: str, data: bytes) -> Path:
     target = corpus_dir / name
     fd, temp = tempfile.mkstemp(prefix=".adding-", dir=corpus_dir)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as any file saved there, not mkstemp's owner-only 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

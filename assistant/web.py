@@ -173,6 +173,21 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             return (f"**Not removed:** {render.escape_markdown(str(exc))}", *refresh())
         return (f"**Removed** “{render.escape_markdown(info.title)}” and its {_passages(info.passages)}.", *refresh())
 
+    def remove_by_id(article_id: str) -> str:
+        """Remove an indexed article: its file leaves the corpus and its passages the index.
+
+        Args:
+            article_id: the article's id, its corpus path without the suffix (the last column of /list_articles).
+
+        Returns:
+            What was removed.
+        """
+        try:
+            info, _ = assistant.remove_article((article_id or "").strip())
+        except AssistantError as exc:
+            raise gr.Error(f"Not removed: {exc}") from None
+        return f"Removed “{info.title}” ({info.path}) and its {_passages(info.passages)}."
+
     examples = answerable_examples(assistant) if examples is None else examples
     with gr.Blocks(title="News assistant", fill_height=True) as demo:
         gr.Markdown(HEADER)
@@ -193,10 +208,11 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
                     with gr.Column(scale=2):
                         panel.render()
             with gr.Tab("Articles", id="articles-tab") as articles_tab:
-                status = gr.Markdown(elem_id="articles-summary")
+                status = gr.Markdown(elem_id="articles-summary", label="summary")
                 table = gr.Dataframe(headers=["Title", "Outlet", "Published", "Passages", "File"], interactive=False,
+                                     label="articles",
                                      elem_id="articles-table", wrap=True, column_widths=["38%", "17%", "12%", "9%", "24%"])
-                message = gr.Markdown(elem_id="articles-message")
+                message = gr.Markdown(elem_id="articles-message", label="message")
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         gr.Markdown(f"#### Upload articles\n{' or '.join(UPLOAD_SUFFIXES)} files, up to "
@@ -219,11 +235,17 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
                     remove_button = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
         listing = [table, choice, status]
         upload_button.click(add_files, files, [message, *listing], api_name="add_files").then(lambda: None, None, files, api_visibility="undocumented")
-        text_button.click(add_text, [title, outlet, published, url, text], [message, *listing], api_name="add_text")
-        remove_button.click(remove, choice, [message, *listing], api_name="remove_article")
+        form = [title, outlet, published, url, text]
+        text_button.click(add_text, form, [message, *listing], api_name="add_text").then(
+            lambda shown: [("" if shown.startswith("**Added**") else gr.skip()) for _ in form],  # clear once added
+            message, form, api_visibility="private")
+        remove_button.click(remove, choice, [message, *listing], api_visibility="private",
+                            js="(id) => { if (id && !confirm('Remove this article and its file from the corpus?')) "
+                               "throw new Error('cancelled'); return id; }")
         articles_tab.select(refresh, None, listing, api_visibility="undocumented")
         demo.load(refresh, None, listing, api_name="list_articles")
         gr.api(chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
+        gr.api(remove_by_id, api_name="remove_article")  # an id, not a choice of the page's list
     return demo
 
 

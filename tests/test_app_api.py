@@ -84,9 +84,13 @@ def test_added_article_is_citable_at_once_and_removable(live_app):
     assert data["citations"][0]["outlet"] == "Test Fixture News" and data["citations"][0]["published"] == "2026-10-14"
 
     article_id = saved.stem
-    message, table, _, status = api.predict(article_id, api_name="/remove_article")
-    assert message.startswith("**Removed**"), message
+    fresh = client(live_app)  # a client that never listed the articles
+    message = fresh.predict(article_id, api_name="/remove_article")
+    assert message.startswith("Removed “Trondheim opens"), message
+    table, _, status = fresh.predict(api_name="/list_articles")
     assert not saved.exists() and "**2 articles**" in status
+    with pytest.raises(Exception, match="Not removed: no-such-article: is not in the index"):
+        fresh.predict("no-such-article", api_name="/remove_article")
     assert "1,200" not in ask(api, "How many bicycles does the Trondheim garage hold?")[0]
 
 

@@ -97,6 +97,8 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     page.click("#add-text")
     page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
     assert title in page.inner_text("#articles-table")
+    page.wait_for_function("() => document.querySelector('#paste-text textarea').value === ''")  # the form clears
+    assert page.input_value("#paste-title textarea, #paste-title input") == ""
     assert (live_app.corpus / "tromso-ferry-route-suspended-after-storm-damages-quay.md").is_file()
 
     page.get_by_role("tab", name="Chat").click()
@@ -153,3 +155,23 @@ def test_article_text_is_inert_in_chat_sources_and_articles(page, live_app):
         server.shutdown()
         live_app.assistant.remove_article("bodo-quay-closed-for-repairs") if live_app.assistant.searcher().data.article(
             "bodo-quay-closed-for-repairs") else None
+
+
+def test_removing_an_article_asks_first(page, live_app):
+    """Dismissing the confirmation keeps the article; accepting removes its file and passages."""
+    (live_app.corpus / "ferry-note.md").write_text(
+        "---\ntitle: Ferry note for removal\n---\nThe night ferry to Senja was cancelled on Sunday.\n", encoding="utf-8")
+    live_app.assistant.build(progress=False, paths=["ferry-note.md"])
+    page.get_by_role("tab", name="Articles").click()
+    page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Ferry note')")
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="Ferry note for removal (ferry-note.md)").click()
+    answers = iter([False, True])
+    page.on("dialog", lambda dialog: dialog.accept() if next(answers) else dialog.dismiss())
+    page.click("#remove")
+    page.wait_for_timeout(1500)
+    assert (live_app.corpus / "ferry-note.md").exists()
+    page.click("#remove")
+    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Removed')",
+                           timeout=30_000)
+    assert not (live_app.corpus / "ferry-note.md").exists()

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from assistant.cli import main
 from conftest import LUKASHENKO_PATH, ROOT
 
@@ -35,3 +37,26 @@ def test_errors_are_one_line_without_traceback(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", ""], "the question is empty"), (["ask", "   "], "the question is empty"),
+    (["search", "Lukashenko", "-k", "0"], "-k must be 1 or more"),
+])
+def test_usage_errors_exit_2_in_one_line(seed_index, args, message):
+    result = subprocess.run([sys.executable, "-m", "assistant", *args, "--index", str(seed_index)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2 and result.stderr.strip() == f"error: {result.stderr.strip()[7:]}"
+    assert message in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_a_closed_pipe_ends_quietly(seed_index, monkeypatch):
+    """`… | head -1`: the reader has gone; no BrokenPipeError traceback, exit 0."""
+    import io
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    stdout = io.TextIOWrapper(os.fdopen(write, "wb", buffering=0), write_through=True)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main(["search", "Lukashenko and Putin", "-k", "5", "--index", str(seed_index)]) == 0
