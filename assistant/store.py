@@ -21,13 +21,13 @@ import secrets
 import shutil
 import sqlite3
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from . import ann
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from .integrity import REPAIR, check_files, damage, damaged_error, files_of, manifest_checksum, record_files  # noqa: F401
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 
 FORMAT = "news-assistant-index"
@@ -62,12 +62,6 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def manifest_checksum(manifest: dict) -> int:
-    """CRC-32 of the manifest's content without its own checksum (key order and spacing ignored)."""
-    body = {k: v for k, v in manifest.items() if k != "checksum"}
-    return zlib.crc32(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
-
-
 def check_model(manifest: dict, embedder, index_dir: Path) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
     stored = manifest["model"]
@@ -83,69 +77,6 @@ def check_model(manifest: dict, embedder, index_dir: Path) -> None:
             f"{embedder.backend!r}. Set ASSISTANT_BACKEND={stored.get('backend', 'float32')}, or rebuild with "
             "`python -m assistant index --rebuild`."
         )
-
-
-REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
-
-
-def _crc32(path: Path) -> int:
-    crc = 0
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            crc = zlib.crc32(block, crc)
-    return crc
-
-
-def record_files(index_dir: Path, manifest: dict) -> dict:
-    """`manifest` with the size and CRC-32 of every file it names (entries of files it already
-    knew are kept: those files are immutable, so only new ones are read)."""
-    known = manifest.get("files") or {}
-    files = {}
-    for name in sorted(_files(manifest)):
-        path = index_dir / name
-        for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
-            relative = file.relative_to(index_dir).as_posix()
-            files[relative] = known.get(relative) or [file.stat().st_size, _crc32(file)]
-    return dict(manifest, files=files)
-
-
-def check_files(index_dir: Path, manifest: dict, names: set[str], *, checksums: bool = True) -> list[str]:
-    """The files of `names` (segments, deletion list, IVF) that are missing, of the wrong size
-    or (with `checksums`) altered: one line each."""
-    problems = []
-    for relative, (size, crc) in sorted((manifest.get("files") or {}).items()):
-        if relative.split("/", 1)[0] not in names:
-            continue
-        path = index_dir / relative
-        try:
-            actual = path.stat().st_size
-        except OSError:
-            problems.append(f"{relative} is missing")
-            continue
-        if actual != size:
-            problems.append(f"{relative} has {actual} bytes, not {size}")
-        elif checksums and _crc32(path) != crc:
-            problems.append(f"{relative} is altered (checksum mismatch)")
-    return problems
-
-
-def damage(index_dir: Path, manifest: dict) -> dict[str, list[str]]:
-    """Every problem of every file `manifest` names, by segment or file name (checksums included)."""
-    names = _files(manifest)
-    found = {name: check_files(index_dir, manifest, {name}) for name in names}
-    for s in manifest["segments"]:
-        if not found[s["name"]]:
-            try:
-                Segment(index_dir / s["name"]).warm().checked().close()
-            except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
-                found[s["name"]] = [f"{s['name']} cannot be read ({exc})"]
-    return {name: problems for name, problems in found.items() if problems}
-
-
-def damaged_error(index_dir: Path, problems: list[str]) -> IndexDamagedError:
-    names = tuple(sorted({p.split("/", 1)[0].split(" ", 1)[0] for p in problems}))
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return IndexDamagedError(f"The index in {index_dir} is damaged: {problems[0]}{more}; {REPAIR}.", names)
 
 
 def load(index_dir: Path, *, retries: int = 3, reuse=None):
@@ -289,16 +220,6 @@ def write_ann(index_dir: Path, name: str, index) -> None:
     _write_file(index_dir, name, lambda path: ann.save(index, path))
 
 
-def _files(manifest: dict | None) -> set[str]:
-    if not manifest:
-        return set()
-    names = {s["name"] for s in manifest.get("segments", [])}
-    names |= {manifest[k] for k in ("deleted",) if manifest.get(k)}
-    if manifest.get("ann"):
-        names.add(manifest["ann"]["file"])
-    return names
-
-
 def publish(index_dir: Path, manifest: dict) -> None:
     """Make `manifest` the index in one atomic step, then remove files it does not name.
 
@@ -320,12 +241,12 @@ def publish(index_dir: Path, manifest: dict) -> None:
     os.replace(tmp, index_dir / MANIFEST)
     _fsync_dir(index_dir)
     checkpoint("remove unreferenced")
-    remove_unreferenced(index_dir, _files(manifest))
+    remove_unreferenced(index_dir, files_of(manifest))
 
 
 def tidy(index_dir: Path, manifest: dict) -> None:
     """Finish what a writer killed after its publish left: remove what `manifest` does not name."""
-    remove_unreferenced(index_dir, _files(manifest))
+    remove_unreferenced(index_dir, files_of(manifest))
 
 
 def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:

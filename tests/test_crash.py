@@ -70,7 +70,7 @@ def _disk(index_dir):
 
 def _named(index_dir):
     manifest = store.read_manifest(index_dir)
-    return store._files(manifest) | {store.MANIFEST, ".lock"}
+    return store.files_of(manifest) | {store.MANIFEST, ".lock"}
 
 
 def _scenario(kind, base, memo):
@@ -161,7 +161,7 @@ def test_a_rebuild_never_reuses_a_published_name(tmp_path, memo):
     first = store.read_manifest(tmp_path / "index")
     build_index(corpus, tmp_path / "index", embedder=memo, progress=False, rebuild=True)
     second = store.read_manifest(tmp_path / "index")
-    assert not store._files(first) & store._files(second)
+    assert not store.files_of(first) & store.files_of(second)
     assert second["generation"] > first["generation"] and second["uid"] != first["uid"]
 
 

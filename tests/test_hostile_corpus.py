@@ -93,7 +93,7 @@ MORE = [
     ("crlf.md", b"---\r\ntitle: Windows lines\r\n---\r\nThe ferry left at noon on Friday.\r\n", "indexed"),
     ("no-newline.txt", b"Storm warning\n\nWinds of 30 metres per second hit the coast", "indexed"),
     ("huge.txt", b"Huge\n\n" + b"A sentence of filler text. " * 200_000, "MB"),
-    ("only-front-matter.md", b"---\ntitle: Nothing else\n---\n", "nothing"),
+    ("only-front-matter.md", b"---\ntitle: Nothing else\n---\n", "no article text"),
     ("title-list.md", b"---\ntitle: [a, b]\n---\nThe text of it is here.\n", "title"),
     ("bad-date.md", b"---\ntitle: Dated\npublished: 2 April\n---\nThe text of it is here.\n", "YYYY-MM-DD"),
     ("broken-yaml.md", b"---\ntitle: [unclosed\n---\nThe text of it is here.\n", "front matter"),
@@ -104,7 +104,7 @@ MORE = [
     ("page.html", b"<html><body>Not an article type</body></html>", "ignored"),
     ("nested/deeper/story.md", b"Nested story\n\nThe nested story speaks of glaciers in Svalbard.", "indexed"),
     ("space and ünïcode.md", b"Spaces\n\nA file name with spaces and letters such as \xc3\xbc.", "indexed"),
-    ("controls.txt", b"Controls\n\n" + bytes(range(1, 9)) * 50 + b" text", "neither UTF-8"),
+    ("controls.txt", b"Controls\n\n" + bytes(range(1, 9)) * 50 + b" text", "no article text"),
     ("zero-width.md", "Zero\u200bwidth\n\nThe zero\u200bwidth joiner sits inside words.".encode(), "indexed"),
 ]
 

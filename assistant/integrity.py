@@ -1,0 +1,98 @@
+"""Integrity of an index: every file's size and CRC-32 in the manifest, checked before use.
+
+The manifest records each file of its segments, deletion list and IVF index (files are
+immutable, so an entry is computed once, when the file is first published) and a checksum
+of its own content. A reader checks a file before it first opens it; `status --verify`
+checks everything; `damage` lists every problem of an index, for the repair in indexer.py.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from pathlib import Path
+
+from .errors import IndexDamagedError
+from .segment import Segment
+
+
+def files_of(manifest: dict | None) -> set[str]:
+    """Names of the segments, deletion list and IVF file a manifest names."""
+    if not manifest:
+        return set()
+    names = {s["name"] for s in manifest.get("segments", [])}
+    names |= {manifest[k] for k in ("deleted",) if manifest.get(k)}
+    if manifest.get("ann"):
+        names.add(manifest["ann"]["file"])
+    return names
+
+
+def manifest_checksum(manifest: dict) -> int:
+    """CRC-32 of the manifest's content without its own checksum (key order and spacing ignored)."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return zlib.crc32(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
+
+
+REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def record_files(index_dir: Path, manifest: dict) -> dict:
+    """`manifest` with the size and CRC-32 of every file it names (entries of files it already
+    knew are kept: those files are immutable, so only new ones are read)."""
+    known = manifest.get("files") or {}
+    files = {}
+    for name in sorted(files_of(manifest)):
+        path = index_dir / name
+        for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
+            relative = file.relative_to(index_dir).as_posix()
+            files[relative] = known.get(relative) or [file.stat().st_size, _crc32(file)]
+    return dict(manifest, files=files)
+
+
+def check_files(index_dir: Path, manifest: dict, names: set[str], *, checksums: bool = True) -> list[str]:
+    """The files of `names` (segments, deletion list, IVF) that are missing, of the wrong size
+    or (with `checksums`) altered: one line each."""
+    problems = []
+    for relative, (size, crc) in sorted((manifest.get("files") or {}).items()):
+        if relative.split("/", 1)[0] not in names:
+            continue
+        path = index_dir / relative
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            problems.append(f"{relative} is missing")
+            continue
+        if actual != size:
+            problems.append(f"{relative} has {actual} bytes, not {size}")
+        elif checksums and _crc32(path) != crc:
+            problems.append(f"{relative} is altered (checksum mismatch)")
+    return problems
+
+
+def damage(index_dir: Path, manifest: dict) -> dict[str, list[str]]:
+    """Every problem of every file `manifest` names, by segment or file name (checksums included)."""
+    names = files_of(manifest)
+    found = {name: check_files(index_dir, manifest, {name}) for name in names}
+    for s in manifest["segments"]:
+        if not found[s["name"]]:
+            try:
+                Segment(index_dir / s["name"]).warm().checked().close()
+            except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
+                found[s["name"]] = [f"{s['name']} cannot be read ({exc})"]
+    return {name: problems for name, problems in found.items() if problems}
+
+
+def damaged_error(index_dir: Path, problems: list[str]) -> IndexDamagedError:
+    names = tuple(sorted({p.split("/", 1)[0].split(" ", 1)[0] for p in problems}))
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return IndexDamagedError(f"The index in {index_dir} is damaged: {problems[0]}{more}; {REPAIR}.", names)
+
+
