@@ -13,6 +13,20 @@ for _name, _value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", 
     os.environ.setdefault(_name, _value)  # before gradio or huggingface_hub is imported
 
 
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates its own arena (up to 8 per core); with Gradio's
+    worker threads the freed memory stays scattered over them and resident memory creeps up
+    under steady load. Two arenas keep it flat (bench/soak.py); elsewhere this does nothing."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with the news articles in a browser, with cited answers.")
     parser.add_argument("--corpus", default="corpus", help="directory of .md/.txt articles (default: corpus)")
@@ -26,6 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
+    limit_malloc_arenas()
     from assistant import AssistantError, Assistant
     from assistant.web import build_demo, launch_options
 
