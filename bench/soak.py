@@ -91,17 +91,20 @@ def main() -> None:
     counts = {"asked": 0, "added": 0, "errors": 0}
     lock = threading.Lock()
 
+    def counted(key: str, call) -> None:
+        try:
+            call()
+            outcome = key
+        except Exception:
+            outcome = "errors"
+        with lock:
+            counts[outcome] += 1
+
     def chatter(i: int) -> None:
         client = Client(url, verbose=False)
         n = i
         while time.time() < stop_at:
-            try:
-                client.predict(QUESTIONS[n % len(QUESTIONS)], [], api_name="/chat")
-                with lock:
-                    counts["asked"] += 1
-            except Exception:
-                with lock:
-                    counts["errors"] += 1
+            counted("asked", lambda: client.predict(QUESTIONS[n % len(QUESTIONS)], [], api_name="/chat"))
             n += 1
 
     def adder() -> None:
@@ -111,13 +114,7 @@ def main() -> None:
             time.sleep(args.add_every)
             path = work / f"harbour-{n}.txt"
             path.write_text(ARTICLE.format(n=n), encoding="utf-8")
-            try:
-                client.predict([handle_file(str(path))], api_name="/add_files")
-                with lock:
-                    counts["added"] += 1
-            except Exception:
-                with lock:
-                    counts["errors"] += 1
+            counted("added", lambda: client.predict([handle_file(str(path))], api_name="/add_files"))
             n += 1
 
     threads = [threading.Thread(target=chatter, args=(i,)) for i in range(args.clients)]
