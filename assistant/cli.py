@@ -173,9 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `… | head` closed the pipe: stop quietly, as Unix tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 0
+
+
+def _silence_stdout() -> None:
+    """The reader of our pipe has gone: send what is left to /dev/null, so no flush complains."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def run() -> None:
@@ -183,6 +187,6 @@ def run() -> None:
     code = main()
     try:
         sys.stdout.flush()
-    except BrokenPipeError:  # the reader of a pipe left before the last of the output: say nothing
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # the reader left before the last of the output
+        _silence_stdout()
     sys.exit(code)

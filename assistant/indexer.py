@@ -77,23 +77,24 @@ def _build_lock(index_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool) -> Index | None:
-    """The index to update, or None to start afresh (rebuild, nothing there, or a new pipeline)."""
+def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool) -> tuple[Index | None, bool]:
+    """(the index to update or None to start afresh, whether it is the salvaged part of a damaged one)."""
     if rebuild:
-        return None
+        return None, False
     try:
         manifest = store.read_manifest(index_dir)
     except IndexNotFoundError:
-        return None
+        return None, False
     except IndexDamagedError:
-        return None  # the manifest itself is gone to pieces: nothing to keep, build afresh
+        return None, False  # the manifest itself is gone to pieces: nothing to keep, build afresh
     store.check_model(manifest, embedder, index_dir)
     if manifest.get("pipeline") != pipeline:
-        return None  # chunking or cleaning changed: every article must be re-chunked and re-embedded
+        return None, False  # chunking or cleaning changed: every article must be re-chunked and re-embedded
     try:
-        return store.load(index_dir)
+        return store.load(index_dir), False
     except IndexDamagedError:
-        return _salvage(index_dir, manifest)
+        salvaged = _salvage(index_dir, manifest)
+        return salvaged, salvaged is not None
 
 
 def _salvage(index_dir: Path, manifest: dict) -> Index | None:
@@ -113,11 +114,10 @@ def _salvage(index_dir: Path, manifest: dict) -> Index | None:
     if ann and (ann["file"] in broken or any(name in broken for name in ann["segments"])):
         ann = None
     kept = dict(manifest, segments=segments, ann=ann)
-    old = store.load_unchecked(index_dir, kept)
+    old = store.open_manifest(index_dir, kept)
     articles = old.articles()
     kept["counts"] = {"articles": len(articles), "passages": sum(len(m["passages"]) for m in articles.values()),
                       "sentences": sum(m.get("sentences", 0) for m in articles.values())}
-    old.salvaged = True  # publish even if no article turns out to need embedding
     print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
     return old
 
@@ -193,7 +193,7 @@ def build_index(
         raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
     pipeline = pipeline_config(embedder, passage_tokens)
     with _build_lock(index_dir):
-        old = _previous(index_dir, embedder, pipeline, rebuild)
+        old, salvaged = _previous(index_dir, embedder, pipeline, rebuild)
         scanned, errors, known, unchanged = _scan(corpus_dir, old, None if old is None else paths)
         broken = {e.path for e in errors}
         fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id]["hash"] != a.content_hash]
@@ -210,7 +210,7 @@ def build_index(
             errors=tuple(FileError(e.path, e.reason) for e in errors),
             rebuilt=old is None,
         )
-        if old is not None and not fresh and not removed and not getattr(old, "salvaged", False):
+        if old is not None and not fresh and not removed and not salvaged:  # a salvaged index is always published
             store.tidy(index_dir, old.manifest)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
         replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]

@@ -34,6 +34,8 @@ def manifest_checksum(manifest: dict) -> int:
 
 
 REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
+# What reading a damaged segment, deletion list or IVF file can raise (numpy, sqlite, faiss, bm25s)
+UNREADABLE = (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError)
 
 
 def _crc32(path: Path) -> int:
@@ -85,14 +87,18 @@ def damage(index_dir: Path, manifest: dict) -> dict[str, list[str]]:
         if not found[s["name"]]:
             try:
                 Segment(index_dir / s["name"]).warm().checked().close()
-            except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
+            except UNREADABLE as exc:
                 found[s["name"]] = [f"{s['name']} cannot be read ({exc})"]
     return {name: problems for name, problems in found.items() if problems}
+
+
+def damaged_manifest(index_dir: Path, why: str) -> IndexDamagedError:
+    """The manifest itself is damaged: nothing it names can be trusted, so a full rebuild."""
+    return IndexDamagedError(f"The index in {index_dir} is damaged: manifest.json {why}; "
+                             "run `python -m assistant index` to rebuild it from the corpus.", ("manifest.json",))
 
 
 def damaged_error(index_dir: Path, problems: list[str]) -> IndexDamagedError:
     names = tuple(sorted({p.split("/", 1)[0].split(" ", 1)[0] for p in problems}))
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return IndexDamagedError(f"The index in {index_dir} is damaged: {problems[0]}{more}; {REPAIR}.", names)
-
-

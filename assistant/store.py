@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
@@ -27,7 +26,8 @@ import numpy as np
 
 from . import ann
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
-from .integrity import REPAIR, check_files, damage, damaged_error, files_of, manifest_checksum, record_files  # noqa: F401
+from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
+                        files_of, manifest_checksum, record_files)
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 
 FORMAT = "news-assistant-index"
@@ -45,15 +45,12 @@ def read_manifest(index_dir: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is unreadable ({exc}); "
-                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,)) from None
+        raise damaged_manifest(index_dir, f"is unreadable ({exc})") from None
     if not isinstance(manifest, dict):
-        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is not an object; "
-                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
+        raise damaged_manifest(index_dir, "is not an object")
     if manifest.get("format") == FORMAT and manifest.get("version") == FORMAT_VERSION \
             and manifest.get("checksum") != manifest_checksum(manifest):
-        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} is altered (checksum mismatch); "
-                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
+        raise damaged_manifest(index_dir, "is altered (checksum mismatch)")
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"{index_dir} holds index format {manifest.get('format')!r} version {manifest.get('version')!r}; "
@@ -100,14 +97,9 @@ def load(index_dir: Path, *, retries: int = 3, reuse=None):
     raise AssertionError("unreachable")
 
 
-def load_unchecked(index_dir: Path, manifest: dict):
-    """The Index of a manifest that is not published (a salvaged one); its files were checked."""
-    from .index import Index
-
-    segments = [Segment(index_dir / s["name"]).warm() for s in manifest["segments"]]
-    deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
-    ann_index = ann.load(index_dir / manifest["ann"]["file"]) if manifest.get("ann") else None
-    return Index(manifest, segments, deleted, ann_index)
+def open_manifest(index_dir: Path, manifest: dict):
+    """The Index of a manifest that is not (yet) published, e.g. the salvaged part of a damaged one."""
+    return _open(Path(index_dir), manifest, {}, None)
 
 
 def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
@@ -116,17 +108,15 @@ def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
 
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list) \
             or ("deleted" in manifest and not (manifest["deleted"] is None or isinstance(manifest["deleted"], str))):
-        raise IndexDamagedError(f"The index in {index_dir} is damaged: {MANIFEST} lacks its file list; "
-                                "run `python -m assistant index` to rebuild it from the corpus.", (MANIFEST,))
+        raise damaged_manifest(index_dir, "lacks its file list")
     same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
         and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
     fresh = {s["name"] for s in manifest["segments"] if s["name"] not in open_segments}
     fresh |= {manifest["deleted"]} if manifest.get("deleted") else set()
     fresh |= {manifest["ann"]["file"]} if manifest.get("ann") and not same_ann else set()
-    named = {name for name in fresh}
-    unlisted = named - {f.split("/", 1)[0] for f in manifest["files"]}
+    unlisted = fresh - {f.split("/", 1)[0] for f in manifest["files"]}
     problems = [f"{name} is not in the manifest's file list" for name in sorted(unlisted)]
-    problems += check_files(index_dir, manifest, named)
+    problems += check_files(index_dir, manifest, fresh)
     if problems:
         raise damaged_error(index_dir, problems)
     opening = None
@@ -141,7 +131,7 @@ def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
         deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
         opening = manifest["ann"]["file"] if manifest.get("ann") else None
         ann_index = reuse.ann if same_ann else (ann.load(index_dir / manifest["ann"]["file"]) if opening else None)
-    except (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError) as exc:
+    except UNREADABLE as exc:
         raise damaged_error(index_dir, [f"{opening} cannot be read ({type(exc).__name__}: {exc})"]) from None
     return Index(manifest, segments, deleted, ann_index)
 

@@ -69,6 +69,14 @@ def points_back(text: str) -> bool:
     return bool(_POINTS_BACK.match(text.lstrip("“\"")))
 
 
+def previous_paragraph(hit, paragraph_start: int, paragraph: str, paragraph_before) -> str | None:
+    """The paragraph before the one at `paragraph_start` of `hit.text`: in the passage, or for a
+    quote opening the passage, the article's (`paragraph_before(hit)`; quotes are attributed there)."""
+    if paragraph_start > 0:
+        return paragraph_of(hit.text, paragraph_start - 3)[1]
+    return paragraph_before(hit) if paragraph_before and quotes.is_quote(paragraph) else None
+
+
 def is_fragment(sentence: str) -> bool:
     """Headings, questions, caption labels and scraps (see the module's rules)."""
     text = quotes.QUOTE_MARK.sub("", sentence).strip()
@@ -117,8 +125,7 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
             text = display_text(raw)
             p_start, paragraph = paragraph_of(hit.text, start)
             if p_start not in before_cache:
-                before_cache[p_start] = (paragraph_of(hit.text, p_start - 3)[1] if p_start > 0
-                                         else paragraph_before(hit) if quotes.is_quote(paragraph) else None)
+                before_cache[p_start] = previous_paragraph(hit, p_start, paragraph, paragraph_before)
             previous = before_cache[p_start]
             lead_in = text.endswith(":")
             if lead_in and index + 1 >= len(hit.sentences):

@@ -161,11 +161,9 @@ class ExtractiveComposer:
                 p_start, paragraph = cands.paragraph_of(hit.text, start)
                 if candidate is not None:
                     previous = candidate.previous_paragraph
-                elif p_start > 0:
-                    previous = cands.paragraph_of(hit.text, p_start - 3)[1]
-                else:  # a context sentence opening its passage: ask the article (no searcher: no context)
+                else:  # a context sentence (no searcher, as in the rendering tests: no article context)
                     searcher = getattr(self, "searcher", None)
-                    previous = searcher.paragraph_before(hit) if searcher and quotes.is_quote(paragraph) else None
+                    previous = cands.previous_paragraph(hit, p_start, paragraph, searcher and searcher.paragraph_before)
                 speaker = quotes.speaker(paragraph, previous) if quotes.is_quote(paragraph) else None
                 raw = hit.text[start:end]
                 if speaker or quotes.is_quote(paragraph):
