@@ -1,6 +1,21 @@
-"""BM25 over passages with bm25s: English stop words and Snowball stemming."""
+"""BM25 over passages: bm25s's tokenizer (English stop words, Snowball stems), our own postings.
+
+A segment stores raw postings (term → rows and term frequencies) and each row's length, not
+precomputed scores: a score then uses the document frequencies and average length of the
+whole live collection, summed over segments at query time, as Lucene does. An index grown
+one article at a time therefore ranks exactly as a fresh build of the same passages.
+bm25s precomputes per-index scores, which bakes one segment's statistics into them.
+
+    bm25/terms.npy    sorted vocabulary (fixed-width unicode, no pickle)
+    bm25/offsets.npy  int64; term i owns postings offsets[i]:offsets[i+1]
+    bm25/rows.npy     int32 segment rows, ascending within a term
+    bm25/tf.npy       float32 term frequency in that row
+    bm25/lengths.npy  int32 tokens per row
+"""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +24,8 @@ import numpy as np
 import Stemmer
 
 BM25_TOKENIZER = "bm25s-en-stop-snowball"  # recorded in the manifest
+K1, B = 1.5, 0.75  # the usual BM25 constants (also bm25s's defaults); the same in every backend
+PARTS = ("terms", "offsets", "rows", "tf", "lengths")
 
 
 @lru_cache(maxsize=1)
@@ -20,31 +37,99 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
-def build(texts: list[str]) -> bm25s.BM25 | None:
-    """A BM25 index over `texts` (row i is text i); None for an empty collection."""
-    if not texts:
-        return None
-    retriever = bm25s.BM25()
-    retriever.index(tokenize(texts), show_progress=False)
-    return retriever
+def idf(n: int, df: np.ndarray) -> np.ndarray:
+    """Lucene's BM25 idf: never negative, however common the term."""
+    return np.log1p((n - df + 0.5) / (df + 0.5))
 
 
-def save(retriever: bm25s.BM25 | None, directory: Path) -> None:
-    if retriever is not None:
-        retriever.save(str(directory), show_progress=False)
+def weight(tf: np.ndarray, length: np.ndarray, average_length: float) -> np.ndarray:
+    """Lucene's saturated term frequency (no (k1 + 1) factor; it only scales every score)."""
+    return tf / (tf + K1 * (1 - B + B * length / max(average_length, 1e-9)))
 
 
-def load(directory: Path, *, mmap: bool = False) -> bm25s.BM25 | None:
-    if not (directory / "params.index.json").is_file():
-        return None
-    return bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False, verbosity=0)
+@dataclass(frozen=True)
+class Postings:
+    """One segment's lexical data; arrays may be memory-mapped."""
+
+    terms: np.ndarray
+    offsets: np.ndarray
+    rows: np.ndarray
+    tf: np.ndarray
+    lengths: np.ndarray
+
+    def lookup(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of `term`; empty when the segment never saw it."""
+        i = int(np.searchsorted(self.terms, term))
+        if i >= len(self.terms) or self.terms[i] != term:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return np.asarray(self.rows[start:end]), np.asarray(self.tf[start:end])
+
+    def check(self, rows: int) -> None:
+        """Raise ValueError unless the arrays describe `rows` documents consistently."""
+        if len(self.lengths) != rows or len(self.offsets) != len(self.terms) + 1 or self.offsets[-1] != len(self.rows) \
+                or len(self.tf) != len(self.rows) or (len(self.terms) > 1 and not (self.terms[1:] > self.terms[:-1]).all()):
+            raise ValueError("postings arrays disagree with each other")
+        if len(self.rows) and (int(self.rows.max()) >= rows or int(self.rows.min()) < 0):
+            raise ValueError("postings name rows the segment does not have")
 
 
-def scores_for(retriever: bm25s.BM25 | None, tokens: list[str], size: int) -> np.ndarray:
-    """BM25 score of every row for already tokenized query words."""
-    if retriever is None or not tokens:
-        return np.zeros(size, dtype=np.float32)
-    ids = retriever.get_tokens_ids(tokens)
-    if not ids:
-        return np.zeros(size, dtype=np.float32)
-    return np.asarray(retriever.get_scores_from_ids(ids), dtype=np.float32)
+def build(texts: list[str]) -> Postings:
+    """Postings of `texts` (row i is text i)."""
+    counts = [Counter(tokens) for tokens in tokenize(texts)] if texts else []
+    by_term: dict[str, list[tuple[int, int]]] = {}
+    for row, counter in enumerate(counts):
+        for term, tf in counter.items():
+            by_term.setdefault(term, []).append((row, tf))
+    terms = sorted(by_term)
+    postings = [by_term[t] for t in terms]
+    sizes = [len(p) for p in postings]
+    flat = [x for p in postings for x in p]
+    width = max((len(t) for t in terms), default=1)
+    return Postings(
+        terms=np.array(terms, dtype=f"<U{width}"),
+        offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+        rows=np.array([r for r, _ in flat], dtype=np.int32),
+        tf=np.array([f for _, f in flat], dtype=np.float32),
+        lengths=np.array([sum(c.values()) for c in counts], dtype=np.int32),
+    )
+
+
+def save(postings: Postings, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in PARTS:
+        np.save(directory / f"{name}.npy", getattr(postings, name))
+
+
+def load(directory: Path, *, mmap: bool = False) -> Postings:
+    mode = "r" if mmap else None
+    return Postings(**{name: np.load(directory / f"{name}.npy", mmap_mode=mode) for name in PARTS})
+
+
+def collection_scores(segments: list[Postings], live: list[np.ndarray | None], tokens: list[str],
+                      documents: int, total_length: float) -> list[np.ndarray]:
+    """BM25 of every row of every segment with collection-wide statistics (deleted rows: 0).
+
+    `live[i]` masks segment i's rows that are not deleted; `documents` and `total_length` are
+    the live collection's, so deleted passages count nowhere.
+    """
+    scores = [np.zeros(len(p.lengths), dtype=np.float32) for p in segments]
+    if not documents:
+        return scores
+    average = total_length / documents
+    for term in dict.fromkeys(tokens):  # a repeated query word counts once, as in bm25s
+        found = []
+        for postings, mask in zip(segments, live):
+            rows, tf = postings.lookup(term)
+            if mask is not None and len(rows):
+                keep = mask[rows]
+                rows, tf = rows[keep], tf[keep]
+            found.append((rows, tf))
+        df = sum(len(rows) for rows, _ in found)
+        if not df:
+            continue
+        term_idf = float(idf(documents, np.float64(df)))
+        for out, postings, (rows, tf) in zip(scores, segments, found):
+            if len(rows):
+                out[rows] += (term_idf * weight(tf, postings.lengths[rows], average)).astype(np.float32)
+    return scores

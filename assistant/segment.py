@@ -6,7 +6,7 @@
       sentences.npy         float16 normalised sentence vectors, grouped by passage
       sentence_offsets.npy  int64; passage row i owns sentence rows offsets[i]:offsets[i+1]
       meta.sqlite           articles and passage texts, looked up by id on demand
-      bm25/                 bm25s index over "title\\ntext" of each passage row
+      bm25/                 postings of "title\\ntext" of each passage row (see lexical.py)
 
 An update writes a new segment with only the new or changed articles; replaced passages are
 hidden by the index's deletion list until segments are merged. Nothing here is pickled.
@@ -17,13 +17,13 @@ import json
 import os
 import sqlite3
 import threading
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from . import lexical
+from .types import StoredPassage
 
 _SCHEMA = """
 CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, size INTEGER, mtime_ns INTEGER,
@@ -33,18 +33,6 @@ CREATE INDEX articles_hash ON articles (hash);
 CREATE TABLE passages (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER, text TEXT, start INTEGER,
                        "end" INTEGER, first_paragraph INTEGER, last_paragraph INTEGER, sentences TEXT);
 """
-
-
-@dataclass(frozen=True)
-class StoredPassage:
-    id: int
-    article_id: str
-    ordinal: int
-    text: str
-    start: int
-    end: int
-    paragraphs: tuple[int, int]
-    sentences: tuple[tuple[int, int], ...]
 
 
 def write(directory: Path, articles: list[dict], passages: list[StoredPassage], titles: dict[str, str],
@@ -123,7 +111,7 @@ class Segment:
         return np.load(self.directory / "sentence_offsets.npy")
 
     @cached_property
-    def bm25(self):
+    def bm25(self) -> lexical.Postings:
         return lexical.load(self.directory / "bm25", mmap=True)
 
     def warm(self) -> "Segment":
@@ -145,8 +133,10 @@ class Segment:
         rows = self._query("SELECT COUNT(*) FROM passages")[0][0]
         if rows != n:
             raise ValueError(f"{self.name}/meta.sqlite holds {rows} passages for {n} ids")
-        if n and (self.bm25 is None or int(self.bm25.scores["num_docs"]) != n):
-            raise ValueError(f"{self.name}/bm25 does not index the segment's {n} passages")
+        try:
+            self.bm25.check(n)
+        except ValueError as exc:
+            raise ValueError(f"{self.name}/bm25: {exc}") from None
         return self
 
     def __len__(self) -> int:

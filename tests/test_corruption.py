@@ -16,14 +16,9 @@ from assistant import ann, store
 from assistant.errors import IndexDamagedError, IndexNotFoundError
 from assistant.indexer import build_index
 from conftest import ROOT
-from test_crash import FERRY, MemoEmbedder, _state
+from test_crash import FERRY, _state
 
 QUESTION = "Why might Lukashenko deviate from Moscow?"
-
-
-@pytest.fixture(scope="module")
-def memo():
-    return MemoEmbedder()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +64,7 @@ def _corrupt(path, how):
 
 def _cases():
     kinds = ["manifest", "deleted", "ids.npy", "vectors.npy", "sentences.npy", "sentence_offsets.npy", "meta.sqlite",
-             "bm25/data.csc.index.npy", "bm25/vocab.index.json", "bm25/params.index.json"]
+             "bm25/terms.npy", "bm25/offsets.npy", "bm25/rows.npy", "bm25/tf.npy", "bm25/lengths.npy"]
     return [(k, how) for k in kinds for how in ("truncate", "garble", "delete")]
 
 
