@@ -30,7 +30,8 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with the news articles in a browser, with cited answers.")
     parser.add_argument("--corpus", default="corpus", help="directory of .md/.txt articles (default: corpus)")
-    parser.add_argument("--index", default="index", help="index directory, built or updated at start (default: index)")
+    parser.add_argument("--index", default="index",
+                        help="index directory or postgresql:// URL, built or updated at start (default: index)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on; 0.0.0.0 exposes it to the network")
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     parser.add_argument("--model", default=None, help="local embedding model directory (default: the packaged all-MiniLM-L6-v2)")
@@ -42,11 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
     from assistant import AssistantError, Assistant
+    from assistant.storage import display
     from assistant.web import build_demo, launch_options
 
     assistant = Assistant(args.index, args.corpus, model=args.model)
     try:
-        print(f"Checking the index in {args.index}/ against {args.corpus}/ …", flush=True)
+        print(f"Checking the index in {display(args.index)} against {args.corpus}/ …", flush=True)
         report = assistant.build(progress=True)
         for error in report.errors:
             print(f"  skipped {error.path}: {error.reason}", file=sys.stderr)

@@ -38,34 +38,27 @@ STATUS_LIST = 50
 
 
 def cmd_status(args) -> int:
-    from . import store
+    from . import storage
 
-    manifest = store.read_manifest(args.index)
-    if args.verify:  # every byte against the checksums the manifest records
-        problems = [p for found in store.damage(Path(args.index), manifest).values() for p in found]
-        for problem in problems:
-            print(f"damaged: {problem}", file=sys.stderr)
-        if problems:
-            print(f"error: the index in {args.index} is damaged; {store.REPAIR}.", file=sys.stderr)
-            return 2
-        print(f"Verified {len(manifest['files'])} files of {args.index}: all intact.")
-    index = store.load(args.index)
+    location = storage.locate(args.index)
+    if args.verify and not _verified(args.index):
+        return 2
+    info = location.info()
+    index = location.open()
     articles = index.articles()
     if args.json:
-        summary = {k: manifest.get(k) for k in ("format", "version", "generation", "built_at", "model", "pipeline",
-                                                 "counts", "segments", "ann")}
+        summary = asdict(info)
         summary["articles"] = {aid: {k: v for k, v in meta.items() if k != "passages"} for aid, meta in articles.items()}
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
-    counts, model = manifest["counts"], manifest["model"]
-    print(f"Index      {args.index} (generation {manifest['generation']}, format {manifest['version']})")
-    print(f"Articles   {counts['articles']}")
-    print(f"Passages   {counts['passages']} ({counts['sentences']} sentences)")
-    print(f"Model      {model['id']} ({model['dimension']} dimensions, {model.get('backend', 'float32')}, "
-          f"fingerprint {model['fingerprint']})")
-    search = f"IVF over {manifest['ann']['segments']}, nprobe {manifest['ann']['nprobe']}" if manifest.get("ann") else "exact"
-    print(f"Segments   {len(manifest['segments'])} (dense search: {search})")
-    print(f"Last build {manifest['built_at']}")
+    model = info.model
+    print(f"Index      {info.location} ({info.backend}, generation {info.generation}, format {info.format_version})")
+    print(f"Articles   {info.articles}")
+    print(f"Passages   {info.passages} ({info.sentences} sentences)")
+    print(f"Model      {model.id} ({model.dimension} dimensions, {model.backend}, fingerprint {model.fingerprint})")
+    for label, value in info.details:
+        print(f"{label:10} {value}")
+    print(f"Last build {info.built_at}")
     listed = sorted(articles.values(), key=lambda m: m["path"])
     if len(listed) > STATUS_LIST:
         print(f"  (the first {STATUS_LIST} of {len(listed)} articles by path; --json lists all)")
@@ -73,6 +66,24 @@ def cmd_status(args) -> int:
         where = ", ".join(x for x in (meta.get("outlet"), meta.get("published")) if x)
         print(f"  {meta['path']}: {meta['title']}" + (f" — {where}" if where else "") + f" [{len(meta['passages'])} passages]")
     return 0
+
+
+def _verified(index: str) -> bool:
+    """Every byte of an index directory against the checksums its manifest records."""
+    from . import storage, store
+
+    if storage.is_url(index):
+        print("--verify checks index directories; PostgreSQL checksums its own pages.", file=sys.stderr)
+        return True
+    manifest = store.read_manifest(index)
+    problems = [p for found in store.damage(Path(index), manifest).values() for p in found]
+    for problem in problems:
+        print(f"damaged: {problem}", file=sys.stderr)
+    if problems:
+        print(f"error: the index in {index} is damaged; {store.REPAIR}.", file=sys.stderr)
+        return False
+    print(f"Verified {len(manifest['files'])} files of {index}: all intact.")
+    return True
 
 
 def cmd_search(args) -> int:
@@ -148,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_chat)
 
     for p in sub.choices.values():
-        p.add_argument("--index", default="index", help="index directory (default: index)")
+        p.add_argument("--index", default="index", help="index directory, or a postgresql:// URL (default: index)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 

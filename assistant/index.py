@@ -1,7 +1,7 @@
 """A loaded index: one read-only view over its segments, deletions and IVF index.
 
 Dense search runs the IVF index over the segments it covers and exact inner products over
-the others (memory-mapped); BM25 runs per segment. Deleted passages never come back from
+the others (memory-mapped); BM25 sums per-segment postings with collection-wide statistics. Deleted passages never come back from
 either. Every lookup by passage id goes to the segment that holds it.
 """
 from __future__ import annotations
@@ -12,6 +12,25 @@ import numpy as np
 
 from . import ann, lexical
 from .segment import Segment, StoredPassage
+from .storage import ModelInfo, StoreInfo
+
+
+def version_of(manifest: dict) -> str:
+    """A published manifest's identity: its uid changes with every publish, even a rebuild's."""
+    return f"{manifest.get('generation')}:{manifest.get('uid')}"
+
+
+def manifest_info(manifest: dict, location: str) -> StoreInfo:
+    counts, model = manifest["counts"], manifest["model"]
+    ann_info = manifest.get("ann")
+    search = f"IVF over {ann_info['segments']}, nprobe {ann_info['nprobe']}" if ann_info else "exact"
+    return StoreInfo(
+        location=location, backend="files", format_version=manifest["version"], generation=manifest["generation"],
+        articles=counts["articles"], passages=counts["passages"], sentences=counts["sentences"],
+        model=ModelInfo(model["id"], model["fingerprint"], model["dimension"], model.get("backend", "float32")),
+        built_at=manifest["built_at"],
+        details=(("Segments", f"{len(manifest['segments'])} (dense search: {search})"),),
+    )
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -24,15 +43,12 @@ def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 class LexicalScores:
-    """BM25 scores of one question in every segment (deleted rows score 0)."""
+    """BM25 of one query over the whole live collection (deleted rows score 0)."""
 
-    def __init__(self, index: "Index", question: str):
+    def __init__(self, index: "Index", tokens: list[str]):
         self.index = index
-        tokens = lexical.tokenize([question])[0]
-        self.per_segment = []
-        for segment, live in zip(index.segments, index.live):
-            scores = lexical.scores_for(segment.bm25, tokens, len(segment))
-            self.per_segment.append(scores * live if live is not None else scores)
+        self.per_segment = lexical.collection_scores([s.bm25 for s in index.segments], index.live, tokens,
+                                                     *index.lexical_totals)
         self.best = max((float(s.max()) for s in self.per_segment if len(s)), default=0.0)
 
     def top(self, k: int) -> list[int]:
@@ -44,19 +60,18 @@ class LexicalScores:
             found += [(float(scores[r]), int(segment.ids[r])) for r in rows]
         return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
 
-    def score(self, pid: int, where: dict | None = None) -> float:
-        located = self.index.locate(pid, where)
-        if located is None:
-            return 0.0
-        position, row = located
-        return float(self.per_segment[position][row])
+    def scores(self, ids) -> np.ndarray:
+        where = self.index.locate_many(list(ids))
+        return np.array([self.per_segment[where[p][0]][where[p][1]] if p in where else 0.0 for p in ids],
+                        dtype=np.float32)
 
 
 class Index:
     """Read-only and safe to share between threads; a new build publishes a new Index."""
 
-    def __init__(self, manifest: dict, segments: list[Segment], deleted: np.ndarray, ann_index=None):
+    def __init__(self, manifest: dict, segments: list[Segment], deleted: np.ndarray, ann_index=None, location: str = ""):
         self.manifest = manifest
+        self.location = location
         self.segments = segments
         self.deleted = np.sort(np.asarray(deleted, dtype=np.int64))
         self.ann = ann_index
@@ -68,7 +83,7 @@ class Index:
         bench/fit_reader.py asks questions "as if the article were not indexed" with it.
         """
         hidden = np.union1d(self.deleted, np.asarray(list(passage_ids), dtype=np.int64))
-        return Index(self.manifest, self.segments, hidden, self.ann)
+        return Index(self.manifest, self.segments, hidden, self.ann, self.location)
 
     @cached_property
     def live(self) -> list[np.ndarray | None]:
@@ -79,16 +94,38 @@ class Index:
     def _excluding(self) -> ann.Excluding | None:
         return ann.Excluding(self.manifest["ann"]["nprobe"], self.deleted) if self.ann is not None else None
 
+    @cached_property
+    def lexical_totals(self) -> tuple[int, float]:
+        """(live passages, their total BM25 length): the collection statistics every score uses."""
+        documents, length = 0, 0.0
+        for segment, live in zip(self.segments, self.live):
+            lengths = segment.bm25.lengths
+            documents += int(live.sum()) if live is not None else len(lengths)
+            length += float(lengths[live].sum() if live is not None else lengths.sum())
+        return documents, length
+
     def warm(self) -> "Index":
         """Open every segment and compute the deletion masks now rather than on the first question."""
         for segment in self.segments:
             segment.warm()
-        self.live, self._excluding
+        self.live, self._excluding, self.lexical_totals
         return self
 
     @property
     def generation(self) -> int:
         return self.manifest["generation"]
+
+    @property
+    def version(self) -> str:
+        return version_of(self.manifest)
+
+    @property
+    def next_id(self) -> int:
+        return int(self.manifest["next_id"])
+
+    @cached_property
+    def info(self) -> StoreInfo:
+        return manifest_info(self.manifest, self.location)
 
     @property
     def size(self) -> int:
@@ -102,12 +139,6 @@ class Index:
         i = np.searchsorted(self.deleted, pid)
         return bool(i < len(self.deleted) and self.deleted[i] == pid)
 
-    def locate(self, pid: int, where: dict | None = None) -> tuple[int, int] | None:
-        """(segment position, row) of a live passage; `where` is a `locate_many` result to look in first."""
-        if where and pid in where:
-            return where[pid]
-        return self.locate_many([pid]).get(pid)
-
     def locate_many(self, ids: list[int]) -> dict[int, tuple[int, int]]:
         """(segment position, row) of each live passage among `ids`, newest segment first."""
         pending = np.array([i for i in ids if not self.is_deleted(i)], dtype=np.int64)
@@ -120,32 +151,38 @@ class Index:
             pending = pending[rows < 0]
         return found
 
-    def passages_at(self, where: dict[int, tuple[int, int]]) -> tuple[dict[int, StoredPassage], dict[str, dict]]:
-        """Passages and their articles' metadata, one query per segment for each."""
-        passages: dict[int, StoredPassage] = {}
-        articles: dict[str, dict] = {}
+    def passages(self, ids) -> dict[int, StoredPassage]:
+        """The live passages among `ids`, one query per segment."""
+        where = self.locate_many(list(ids))
+        found: dict[int, StoredPassage] = {}
         for position in {p for p, _ in where.values()}:
-            segment = self.segments[position]
-            found = segment.passages([pid for pid, (p, _) in where.items() if p == position])
-            passages.update(found)
-            articles.update(segment.articles(sorted({x.article_id for x in found.values()})))
-        return passages, articles
+            found.update(self.segments[position].passages([pid for pid, (p, _) in where.items() if p == position]))
+        return found
 
     def passage(self, pid: int) -> StoredPassage:
-        located = self.locate(pid)
-        if located is None:
+        found = self.passages([pid])
+        if pid not in found:
             raise KeyError(pid)
-        return self.segments[located[0]].passage(pid)
+        return found[pid]
+
+    def article_metas(self, article_ids) -> dict[str, dict]:
+        """Metadata of the live articles among `article_ids`, newest segment first."""
+        found: dict[str, dict] = {}
+        pending = list(dict.fromkeys(article_ids))
+        for segment in reversed(self.segments):
+            if not pending:
+                break
+            for aid, meta in segment.articles(pending).items():
+                if self._live_article(meta):
+                    found[aid] = meta
+            pending = [a for a in pending if a not in found]
+        return found
 
     def _live_article(self, meta: dict | None) -> dict | None:
         return meta if meta and meta["passages"] and not self.is_deleted(meta["passages"][0]) else None
 
     def article(self, article_id: str) -> dict | None:
-        for segment in reversed(self.segments):
-            meta = self._live_article(segment.article(article_id))
-            if meta:
-                return meta
-        return None
+        return self.article_metas([article_id]).get(article_id)
 
     def file_states(self) -> dict[str, dict]:
         """Per live article: id, path, hash, size and mtime_ns (a scan's view, no JSON to parse)."""
@@ -164,20 +201,21 @@ class Index:
         return [m for s in self.segments for m in map(self._live_article, s.articles_with(text_hash=text_hash,
                                                                                            file_hash=file_hash)) if m]
 
-    def passage_vectors(self, ids: list[int], where: dict | None = None) -> np.ndarray:
-        dimension = self.manifest["model"]["dimension"]
-        out = np.zeros((len(ids), dimension), dtype=np.float32)
+    def passage_vectors(self, ids) -> np.ndarray:
+        """float32 vectors of `ids` (zero rows for ids that are not live)."""
+        where = self.locate_many(list(ids))
+        out = np.zeros((len(ids), self.manifest["model"]["dimension"]), dtype=np.float32)
         for i, pid in enumerate(ids):
-            located = self.locate(pid, where)
-            if located is not None:
-                out[i] = self.segments[located[0]].vectors[located[1]]
+            if pid in where:
+                out[i] = self.segments[where[pid][0]].vectors[where[pid][1]]
         return out
 
-    def sentence_vectors(self, pid: int, where: dict | None = None) -> np.ndarray:
-        located = self.locate(pid, where)
-        if located is None:
-            return np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float16)
-        return self.segments[located[0]].sentence_vectors(located[1])
+    def sentence_vectors(self, ids) -> list[np.ndarray]:
+        """float32 sentence vectors of each passage in `ids` (none for ids that are not live)."""
+        where = self.locate_many(list(ids))
+        empty = np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float32)
+        return [self.segments[where[p][0]].sentence_vectors(where[p][1]).astype(np.float32) if p in where else empty
+                for p in ids]
 
     def dense(self, vector: np.ndarray, k: int) -> list[int]:
         """Passage ids of the k nearest passages: IVF where built, exact elsewhere."""
@@ -195,14 +233,13 @@ class Index:
             found += [(float(scores[r]), int(segment.ids[r])) for r in rows]
         return [pid for _, pid in sorted(found, key=lambda x: (-x[0], x[1]))[:k]]
 
-    def lexical(self, question: str) -> LexicalScores:
-        return LexicalScores(self, question)
+    def lexical(self, tokens: list[str]) -> LexicalScores:
+        return LexicalScores(self, tokens)
 
     def knows(self, stem: str) -> bool:
         """Some live passage contains this BM25 token (a segment's vocabulary still has deleted ones)."""
         for segment, live in zip(self.segments, self.live):
-            if segment.bm25 is None or stem not in segment.bm25.vocab_dict:
-                continue
-            if live is None or (lexical.scores_for(segment.bm25, [stem], len(segment))[live] > 0).any():
+            rows, _ = segment.bm25.lookup(stem)
+            if len(rows) and (live is None or live[rows].any()):
                 return True
         return False

@@ -1,25 +1,20 @@
 """Build or update the index from the corpus: only new or changed articles are embedded, and
-an update writes only a segment with them plus a small deletion list (see store.py)."""
+the backend (filestore.py or pg/) applies each update atomically (see storage.py)."""
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from . import compaction, lexical, store
+from . import lexical, storage
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
 from .embedding import Embedder
-from .errors import ArticleError, CorpusError, IndexDamagedError, IndexNotFoundError
-from .index import Index
-from .segment import StoredPassage
+from .errors import ArticleError, CorpusError
+from .storage import ChangeSet, ModelInfo, PassageStore
+from .types import StoredPassage
 
 
 @dataclass(frozen=True)
@@ -65,64 +60,7 @@ def pipeline_config(embedder: Embedder, passage_tokens: int) -> dict:
     }
 
 
-@contextmanager
-def _build_lock(index_dir: Path):
-    """One writer per index directory, across processes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _previous(index_dir: Path, embedder: Embedder, pipeline: dict, rebuild: bool) -> tuple[Index | None, bool]:
-    """(the index to update or None to start afresh, whether it is the salvaged part of a damaged one)."""
-    if rebuild:
-        return None, False
-    try:
-        manifest = store.read_manifest(index_dir)
-    except IndexNotFoundError:
-        return None, False
-    except IndexDamagedError:
-        return None, False  # the manifest itself is gone to pieces: nothing to keep, build afresh
-    store.check_model(manifest, embedder, index_dir)
-    if manifest.get("pipeline") != pipeline:
-        return None, False  # chunking or cleaning changed: every article must be re-chunked and re-embedded
-    try:
-        return store.load(index_dir), False
-    except IndexDamagedError:
-        salvaged = _salvage(index_dir, manifest)
-        return salvaged, salvaged is not None
-
-
-def _salvage(index_dir: Path, manifest: dict) -> Index | None:
-    """The undamaged part of a damaged index, for an update to re-embed the rest from the corpus.
-
-    Damaged segments are dropped (their articles then read as new), and an IVF index that is
-    damaged or covers a dropped segment; a damaged deletion list or file list means nothing
-    can be trusted, so the index is built afresh (None).
-    """
-    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list):
-        return None
-    broken = store.damage(index_dir, manifest)
-    if manifest.get("deleted") in broken:
-        return None
-    segments = [s for s in manifest["segments"] if s["name"] not in broken]
-    ann = manifest.get("ann")
-    if ann and (ann["file"] in broken or any(name in broken for name in ann["segments"])):
-        ann = None
-    kept = dict(manifest, segments=segments, ann=ann)
-    old = store.open_manifest(index_dir, kept)
-    articles = old.articles()
-    kept["counts"] = {"articles": len(articles), "passages": sum(len(m["passages"]) for m in articles.values()),
-                      "sentences": sum(m.get("sentences", 0) for m in articles.values())}
-    print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
-    return old
-
-
-def _scan(corpus_dir: Path, old: Index | None, paths: list[str] | None):
+def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
     """(articles to compare with their (size, mtime), errors, known file states by id, unchanged paths).
 
     A full scan skips reading files whose size and modification time match the index;
@@ -180,20 +118,22 @@ def build_index(
     paths: list[str] | None = None,
     merge: bool = True,
 ) -> BuildReport:
-    """Bring the index in `index_dir` up to date with the articles in `corpus_dir`.
+    """Bring the index at `index_dir` (a directory, or a postgresql:// URL) up to date with `corpus_dir`.
 
     `paths` (corpus-relative) checks only those files: added, changed or deleted.
     `merge=False` leaves merging segments to a later `merge_segments` (e.g. in the background).
     """
     started = time.perf_counter()
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    corpus_dir = Path(corpus_dir)
+    location = storage.locate(index_dir)
     embedder = embedder or Embedder()
     progress = sys.stderr.isatty() if progress is None else progress
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
     pipeline = pipeline_config(embedder, passage_tokens)
-    with _build_lock(index_dir):
-        old, salvaged = _previous(index_dir, embedder, pipeline, rebuild)
+    model = ModelInfo.of(embedder)
+    with location.lock():
+        old, salvaged = location.previous(model, pipeline, rebuild)
         scanned, errors, known, unchanged = _scan(corpus_dir, old, None if old is None else paths)
         broken = {e.path for e in errors}
         fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id]["hash"] != a.content_hash]
@@ -202,7 +142,7 @@ def build_index(
         current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m["path"] in kept}
         removed = [m for aid, m in known.items() if aid not in current and m["path"] not in broken]
         report = dict(
-            index_dir=str(index_dir),
+            index_dir=storage.display(index_dir),
             added=tuple(a.path for a, _ in fresh if a.id not in known),
             updated=tuple(a.path for a, _ in fresh if a.id in known),
             removed=tuple(m["path"] for m in removed),
@@ -211,27 +151,18 @@ def build_index(
             rebuilt=old is None,
         )
         if old is not None and not fresh and not removed and not salvaged:  # a salvaged index is always published
-            store.tidy(index_dir, old.manifest)
+            location.unchanged(old)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
         replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
-        manifest, n_passages, n_sentences = _write_update(index_dir, old, fresh, replaced, embedder, pipeline,
-                                                          passage_tokens, progress)
-        manifest, merged = compaction.maybe_merge(index_dir, manifest) if merge else (manifest, ())
-        store.publish(index_dir, manifest)
-        if old is not None:
-            old.close()
-    return BuildReport(**report, passages_embedded=n_passages, sentences_embedded=n_sentences,
+        change = _embed(fresh, replaced, old.next_id if old else 0, embedder, model, pipeline, passage_tokens, progress)
+        merged = location.apply(old, change, merge=merge)
+    return BuildReport(**report, passages_embedded=len(change.passages), sentences_embedded=change.sentences,
                        seconds=time.perf_counter() - started, merged=merged)
 
 
-def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list[dict], embedder: Embedder,
-                  pipeline: dict, passage_tokens: int, progress: bool) -> tuple[dict, int, int]:
-    """Write the segment of `fresh` articles and the deletion list; return the new manifest."""
-    # A rebuild goes on counting from the published generation, so readers see a change.
-    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": store.last_generation(index_dir),
-                                     "deleted": None, "counts": {"articles": 0, "passages": 0, "sentences": 0}}
-    generation = int(base["generation"]) + 1
-    next_id = int(base["next_id"])
+def _embed(fresh: list, dropped: list[dict], next_id: int, embedder: Embedder, model: ModelInfo, pipeline: dict,
+           passage_tokens: int, progress: bool) -> ChangeSet:
+    """Chunk and embed the `fresh` articles, numbering their passages from `next_id`."""
     entries, passages, titles = [], [], {}
     for article, stat in fresh:
         chunks = chunk_article(article, embedder.count_tokens, max_model_tokens=embedder.max_tokens,
@@ -245,42 +176,11 @@ def _write_update(index_dir: Path, old: Index | None, fresh: list, dropped: list
     vectors = embedder.encode([embed_text(titles[p.article_id], p.text) for p in passages], progress=progress)
     sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
     sentence_vectors = embedder.encode(sentence_texts, progress=progress)
-
-    segments = list(base["segments"])
-    if passages:
-        name = store.unique_name("seg", generation)
-        store.write_segment(index_dir, name, articles=entries, passages=passages, titles=titles,
-                            vectors=vectors, sentence_vectors=sentence_vectors)
-        segments.append({"name": name, "passages": len(passages)})
-    deleted_file = base.get("deleted")
-    gone = [pid for meta in dropped for pid in meta["passages"]]
-    if gone:
-        previous = old.deleted if old else np.zeros(0, np.int64)
-        deleted_file = store.unique_name("deleted", generation, ".npy")
-        store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
-    counts = dict(base["counts"])
-    counts["articles"] += len(entries) - len(dropped)
-    counts["passages"] += len(passages) - len(gone)
-    counts["sentences"] += len(sentence_texts) - sum(m.get("sentences", 0) for m in dropped)
-    manifest = dict(
-        base, format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=next_id,
-        model={"id": embedder.model_id, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension,
-               "backend": embedder.backend},
-        pipeline=pipeline, segments=segments, deleted=deleted_file, counts=counts,
-        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    )
-    return manifest, len(passages), len(sentence_texts)
+    return ChangeSet(articles=entries, passages=passages, titles=titles, vectors=vectors,
+                     sentence_vectors=sentence_vectors, dropped=[m for m in dropped if m], model=model,
+                     pipeline=pipeline, next_id=next_id, sentences=len(sentence_texts))
 
 
 def merge_segments(index_dir: str | Path) -> tuple[str, ...]:
-    """Merge segments if the policy in compaction.py asks for it; the names merged."""
-    index_dir = Path(index_dir)
-    with _build_lock(index_dir):
-        manifest = store.read_manifest(index_dir)
-        manifest = dict(manifest, generation=manifest["generation"] + 1)  # fresh names for the files it writes
-        manifest, merged = compaction.maybe_merge(index_dir, manifest)
-        if merged:
-            store.publish(index_dir, manifest)
-        else:
-            store.tidy(index_dir, manifest)
-    return merged
+    """Fold small segments together if the backend's policy asks for it; what was merged."""
+    return storage.locate(index_dir).merge()

@@ -73,11 +73,12 @@ class Searcher:
 
     def query(self, question: str, vector: np.ndarray | None = None) -> Query:
         """Everything about the question that scoring needs, computed once (`vector`: already encoded)."""
+        tokens = lexical.tokenize([question])[0]
         return Query(
             text=question,
             vector=self.embedder.encode_query(question) if vector is None else vector,
-            bm25=self.data.lexical(question),
-            words=frozenset(lexical.tokenize([question])[0]),
+            bm25=self.data.lexical(tokens),
+            words=frozenset(tokens),
         )
 
     def search(
@@ -92,10 +93,11 @@ class Searcher:
         for ranking in (self.data.dense(query.vector, pool), query.bm25.top(pool)):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        where = self.data.locate_many(list(fused))
-        ids = [pid for pid in fused if pid in where]
-        passages, articles = self.data.passages_at(where)
-        features = self._features(query, ids, passages, articles, where)
+        passages = self.data.passages(list(fused))
+        ids = [pid for pid in fused if pid in passages]  # a store may drop what was deleted meanwhile
+        articles = self.data.article_metas({p.article_id for p in passages.values()})
+        ids = [pid for pid in ids if passages[pid].article_id in articles]
+        features = self._features(query, ids, passages, articles)
         if method == "rrf":
             combined = np.array([fused[pid] for pid in ids])
         elif method == "rerank":
@@ -106,17 +108,16 @@ class Searcher:
         return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
                           {n: v[i] for n, v in features.items()}) for i in order]
 
-    def _features(self, query: Query, ids: list[int], passages: dict, articles: dict, where: dict) -> dict[str, np.ndarray]:
-        dense = self.data.passage_vectors(ids, where) @ query.vector if ids else np.zeros(0, dtype=np.float32)
+    def _features(self, query: Query, ids: list[int], passages: dict, articles: dict) -> dict[str, np.ndarray]:
+        dense = self.data.passage_vectors(ids) @ query.vector if ids else np.zeros(0, dtype=np.float32)
         sentence = np.zeros(len(ids), dtype=np.float32)
         best = np.zeros(len(ids), dtype=np.int64)
-        for i, pid in enumerate(ids):
-            vectors = self.data.sentence_vectors(pid, where)
+        for i, vectors in enumerate(self.data.sentence_vectors(ids)):
             if len(vectors):
-                sims = vectors.astype(np.float32) @ query.vector
+                sims = vectors @ query.vector
                 best[i] = int(np.argmax(sims))
                 sentence[i] = sims[best[i]]
-        bm25 = np.array([query.bm25.score(pid, where) for pid in ids], dtype=np.float32)
+        bm25 = np.asarray(query.bm25.scores(ids), dtype=np.float32)
         bm25 = bm25 / query.bm25.best if query.bm25.best > 0 else bm25
         title = np.zeros(len(ids), dtype=np.float32)
         if query.words:
@@ -128,14 +129,14 @@ class Searcher:
     # What the answer layer asks for, so that it never reaches into the index itself.
     def sentence_vectors(self, passage_ids: list[int]) -> list[np.ndarray]:
         """float32 sentence vectors of each passage, in one batched lookup."""
-        where = self.data.locate_many(list(passage_ids))
-        return [self.data.sentence_vectors(pid, where).astype(np.float32) for pid in passage_ids]
+        return self.data.sentence_vectors(list(passage_ids))
 
     def paragraph_before(self, hit: Hit) -> str | None:
         """The article's paragraph just before the hit's first one (quotes are attributed there)."""
         ids = (self.data.article(hit.article_id) or {}).get("passages", [])
         position = ids.index(hit.passage_id) if hit.passage_id in ids else 0
-        return self.data.passage(ids[position - 1]).text.rsplit("\n\n", 1)[-1] if position > 0 else None
+        before = self.data.passages([ids[position - 1]]).get(ids[position - 1]) if position > 0 else None
+        return before.text.rsplit("\n\n", 1)[-1] if before else None
 
     def knows(self, stem: str) -> bool:
         """Some live passage contains this BM25 token."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typing import Sequence
 
-from . import library, store
+from . import library, storage
 from .answer import Answer, Composer, ExtractiveComposer
 from .settings import DEFAULT, AnswerSettings
 from .answer.conversation import rewrite
@@ -28,11 +28,8 @@ class IndexStatus:
     model: str
     dimension: int
     built_at: str
-    generation: str
-
-
-def _identity(searcher: Searcher) -> tuple:
-    return searcher.data.manifest["generation"], searcher.data.manifest.get("uid")
+    generation: int
+    backend: str = "files"
 
 
 class Assistant:
@@ -45,7 +42,8 @@ class Assistant:
     def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None,
                  settings: AnswerSettings = DEFAULT):
         self.settings = settings
-        self.index_dir = Path(index_dir)
+        self.index_dir = index_dir if storage.is_url(index_dir) else Path(index_dir)
+        self.location = storage.locate(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.embedder = Embedder(model)
         self._searcher: Searcher | None = None
@@ -63,16 +61,16 @@ class Assistant:
 
     def searcher(self) -> Searcher:
         """The searcher over the newest published generation (reloaded when it changes)."""
-        manifest = store.read_manifest(self.index_dir)
-        published = (manifest["generation"], manifest.get("uid"))  # uid: a rebuild can never look unchanged
+        published = self.location.published()  # one small read per question: no stale view, whoever wrote
         current = self._searcher
-        if current is not None and _identity(current) == published:
+        if current is not None and current.data.version == published:
             return current
         with self._lock:
             current = self._searcher
-            if current is None or _identity(current) != published:
-                data = store.load(self.index_dir, reuse=current.data if current else None).warm()
-                store.check_model(data.manifest, self.embedder, self.index_dir)
+            if current is None or current.data.version != published:
+                data = self.location.open(reuse=current.data if current else None)
+                storage.check_same_model(data.info.model, storage.ModelInfo.of(self.embedder),
+                                         storage.display(self.index_dir))
                 current = self._searcher = Searcher(data, self.embedder)
             return current
 
@@ -89,12 +87,11 @@ class Assistant:
         return ExtractiveComposer(self.searcher(), self.settings)
 
     def status(self) -> IndexStatus:
-        manifest = store.read_manifest(self.index_dir)
-        counts = manifest["counts"]
+        info = self.location.info()
         return IndexStatus(
-            index_dir=str(self.index_dir), articles=counts["articles"], passages=counts["passages"],
-            sentences=counts["sentences"], model=manifest["model"]["id"], dimension=manifest["model"]["dimension"],
-            built_at=manifest["built_at"], generation=manifest["generation"],
+            index_dir=storage.display(self.index_dir), articles=info.articles, passages=info.passages,
+            sentences=info.sentences, model=info.model.id, dimension=info.model.dimension,
+            built_at=info.built_at, generation=info.generation, backend=info.backend,
         )
 
     def articles(self) -> list[ArticleInfo]:
@@ -129,7 +126,7 @@ class Assistant:
             meta = index.article(article_id)
             if meta is None:
                 raise ArticleError(article_id, "is not in the index; refresh the article list")
-            if index.manifest["counts"]["articles"] <= 1:
+            if index.info.articles <= 1:
                 raise ArticleError(meta["path"], "is the only article; add another before removing it")
             path = library.corpus_path(self.corpus_dir, meta["path"])
             data = path.read_bytes() if path.is_file() else None

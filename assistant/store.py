@@ -29,9 +29,10 @@ from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
                         files_of, manifest_checksum, record_files)
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
+from .storage import ModelInfo, check_same_model
 
 FORMAT = "news-assistant-index"
-FORMAT_VERSION = 3  # 3: the manifest records every file's size and CRC-32
+FORMAT_VERSION = 4  # 3: the manifest records every file's size and CRC-32; 4: BM25 postings, not bm25s scores
 MANIFEST = "manifest.json"
 
 
@@ -59,21 +60,20 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def check_model(manifest: dict, embedder, index_dir: Path) -> None:
+def older_format(index_dir: Path) -> bool:
+    """The published manifest is this program's format at an earlier version (an update rebuilds it)."""
+    try:
+        manifest = json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+        return manifest.get("format") == FORMAT and 0 < int(manifest.get("version")) < FORMAT_VERSION
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def check_model(manifest: dict, model: ModelInfo, index_dir: Path) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
     stored = manifest["model"]
-    if stored["id"] != embedder.model_id or stored["fingerprint"] != embedder.fingerprint:
-        raise IndexMismatchError(
-            f"The index in {index_dir} was built with model {stored['id']!r} (fingerprint {stored['fingerprint']}), "
-            f"not {embedder.model_id!r} ({embedder.fingerprint}). Use that model, or rebuild with "
-            "`python -m assistant index --rebuild`."
-        )
-    if stored.get("backend", "float32") != embedder.backend:
-        raise IndexMismatchError(
-            f"The index in {index_dir} holds vectors from the {stored.get('backend', 'float32')!r} backend, not "
-            f"{embedder.backend!r}. Set ASSISTANT_BACKEND={stored.get('backend', 'float32')}, or rebuild with "
-            "`python -m assistant index --rebuild`."
-        )
+    check_same_model(ModelInfo(stored["id"], stored["fingerprint"], stored.get("dimension", 0),
+                               stored.get("backend", "float32")), model, str(index_dir))
 
 
 def load(index_dir: Path, *, retries: int = 3, reuse=None):
@@ -133,7 +133,7 @@ def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
         ann_index = reuse.ann if same_ann else (ann.load(index_dir / manifest["ann"]["file"]) if opening else None)
     except UNREADABLE as exc:
         raise damaged_error(index_dir, [f"{opening} cannot be read ({type(exc).__name__}: {exc})"]) from None
-    return Index(manifest, segments, deleted, ann_index)
+    return Index(manifest, segments, deleted, ann_index, str(index_dir))
 
 
 def checkpoint(step: str) -> None:

