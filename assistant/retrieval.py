@@ -104,7 +104,10 @@ class Searcher:
             combined = sum(WEIGHTS[name] * values for name, values in features.items() if name != "best")
         else:
             raise ValueError(f"unknown ranking method {method!r}: use 'rerank' or 'rrf'")
-        order = np.argsort(-combined, kind="stable")[:k]
+        # Ties (the same story filed twice) break on the article and position, never on passage ids or
+        # backend order, so an index ranks alike whatever its history and backend.
+        order = sorted(range(len(ids)), key=lambda i: (-round(float(combined[i]), 6), passages[ids[i]].article_id,
+                                                       passages[ids[i]].ordinal))[:k]
         return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
                           {n: v[i] for n, v in features.items()}) for i in order]
 
