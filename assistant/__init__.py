@@ -14,19 +14,22 @@ from .errors import AssistantError, ArticleError, CorpusError, IndexMismatchErro
 from .indexer import BuildReport, FileError, build_index  # noqa: E402
 from .retrieval import Hit  # noqa: E402
 from .service import Assistant, IndexStatus  # noqa: E402
+from .storage import is_url  # noqa: E402
 
-_assistants: dict[Path, Assistant] = {}
+_assistants: dict[object, Assistant] = {}
 
 
 def _assistant(index_dir: str | Path) -> Assistant:
-    key = Path(index_dir).resolve()
+    key = index_dir if is_url(index_dir) else Path(index_dir).resolve()
     if key not in _assistants:
         _assistants[key] = Assistant(index_dir)
     return _assistants[key]
 
 
 def retrieve(question: str, k: int = 5, *, index_dir: str | Path = "index") -> list[Hit]:
-    """The `k` passages that best answer `question`; the index and model load on first call."""
+    """The `k` passages that best answer `question`; the index and model load on first call.
+
+    `index_dir` is an index directory or a postgresql:// URL (as for `build_index` and `ask`)."""
     return _assistant(index_dir).retrieve(question, k)
 
 

@@ -5,6 +5,7 @@ uid (one indexed row), so adds and removes made by any process are seen on the n
 """
 from __future__ import annotations
 
+import atexit
 import threading
 from contextlib import contextmanager
 
@@ -15,23 +16,26 @@ from .schema import LOCK_KEY, SCHEMA, read_meta
 from .store import PgStore, info_of
 
 
+WRITER_NAME = "news-assistant-writer"  # application_name of the connection that runs an update
+
+
 class DatabaseError(AssistantError):
     """The database cannot be reached or used."""
 
 
-def _connect(url: str):
+def _connect(url: str, name: str = "news-assistant"):
     try:
         import psycopg
-        from pgvector.psycopg import register_vector
+        import psycopg_pool  # noqa: F401
+        from pgvector.psycopg import register_vector  # noqa: F401
     except ImportError:
         raise DatabaseError("The PostgreSQL backend needs psycopg and pgvector: "
                             "`pip install 'news-assistant[postgresql]'` (or -r requirements.txt).") from None
 
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=name)
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        register_vector(conn)
-        conn.execute(f"SET hnsw.ef_search = {writer.EF_SEARCH}")
+        _configure(conn)
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseError(f"Cannot use the database at {display(url)}: {first}. Check the URL, that the server "
@@ -39,51 +43,93 @@ def _connect(url: str):
     return conn
 
 
+def _configure(conn) -> None:
+    """Every connection: numpy ⇄ vector adapters and the HNSW search breadth."""
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    conn.execute(f"SET hnsw.ef_search = {writer.EF_SEARCH}")
+
+
 class Connections:
-    """One autocommit connection per thread (psycopg connections run one statement at a time)."""
+    """A bounded pool of autocommit connections (psycopg_pool), opened on first use.
+
+    Bounded, so that several app processes with many worker threads stay well inside the
+    server's max_connections; a question waits for a free connection instead.
+    """
+
+    SIZE = 4
 
     def __init__(self, url: str):
         self.url = url
-        self._local = threading.local()
-        self._all: list = []
+        self._pool = None
         self._lock = threading.Lock()
 
-    def get(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = self._local.conn = _connect(self.url)
-            with self._lock:
-                self._all.append(conn)
-        return conn
+    def _get_pool(self):
+        with self._lock:
+            if self._pool is None:
+                from psycopg_pool import ConnectionPool
+
+                _connect(self.url).close()  # a clear DatabaseError now rather than a pool timeout later
+                self._pool = ConnectionPool(self.url, min_size=1, max_size=self.SIZE, open=True, timeout=30,
+                                            kwargs={"autocommit": True, "application_name": "news-assistant"},
+                                            configure=_configure, check=ConnectionPool.check_connection)
+            return self._pool
+
+    def connection(self):
+        """A pooled connection for one `with` block."""
+        return self._get_pool().connection()
 
     def rows(self, sql: str, params=None) -> list[tuple]:
-        import psycopg
-
-        try:
-            return self.get().execute(sql, params).fetchall()
-        except psycopg.OperationalError:  # a dropped connection: one fresh try
-            self._local.conn = None
-            return self.get().execute(sql, params).fetchall()
+        with self.connection() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+_shared: dict[str, Connections] = {}
+_shared_lock = threading.Lock()
+
+
+def connections_for(url: str) -> Connections:
+    """One pool per URL per process, whatever the number of PgLocation objects; closed at exit."""
+    with _shared_lock:
+        if url not in _shared:
+            if not _shared:
+                atexit.register(close_all)
+            _shared[url] = Connections(url)
+        return _shared[url]
+
+
+def close_all() -> None:
+    with _shared_lock:
+        for connections in _shared.values():
+            connections.close()
+        _shared.clear()
 
 
 class PgLocation:
     def __init__(self, url: str):
         self.url = url
         self.name = display(url)
-        self.connections = Connections(url)
+        self.connections = connections_for(url)
 
     def _meta(self) -> dict:
-        return read_meta(self.connections.get(), self.name)
+        with self.connections.connection() as conn:
+            return read_meta(conn, self.name)
 
     def published(self) -> str:
-        rows = self.connections.rows(f"SELECT value->>'uid' FROM {SCHEMA}.meta WHERE key = 'index'") \
-            if self.connections.rows("SELECT to_regclass(%s)", (f"{SCHEMA}.meta",))[0][0] else []
+        """The uid of the last committed change: one primary-key read, checked before every question."""
+        from psycopg.errors import UndefinedTable
+
+        try:
+            rows = self.connections.rows(f"SELECT value->>'uid' FROM {SCHEMA}.meta WHERE key = 'index'")
+        except UndefinedTable:
+            rows = []
         if not rows:
             self._meta()  # raises the IndexNotFoundError with its advice
         return rows[0][0]
@@ -117,7 +163,7 @@ class PgLocation:
         return PgStore(self, meta), False
 
     def apply(self, old: PgStore | None, change: ChangeSet, *, merge: bool) -> tuple[str, ...]:
-        conn = _connect(self.url)
+        conn = _connect(self.url, WRITER_NAME)  # named, so pg_stat_activity shows the update's transaction
         try:
             try:
                 generation = int(self._meta()["generation"]) + 1
