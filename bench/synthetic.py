@@ -40,20 +40,15 @@ def _noisy(vectors: np.ndarray, rng: np.random.Generator, dtype) -> np.ndarray:
     return noisy.astype(dtype)
 
 
-def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
-    """Write an index of ~`target` passages at `out`; returns timing notes."""
-    started = time.perf_counter()
+def expand(real_index: Path, target: int, *, seed: int = 0) -> dict:
+    """~`target` passages: the real index's passages plus perturbed copies (articles, vectors, ...)."""
     rng = np.random.default_rng(seed)
-    manifest = store.read_manifest(real_index)
     real = store.load(real_index)
-    segments = [s for s in real.segments]
-    passages = [p for s in segments for p in s.all_passages() if not real.is_deleted(p.id)]
+    passages = [p for s in real.segments for p in s.all_passages() if not real.is_deleted(p.id)]
     articles = {aid: meta for aid, meta in real.articles().items()}
     base_vectors = real.passage_vectors([p.id for p in passages])
-    base_sentences = [np.asarray(real.sentence_vectors([p.id])[0]) for p in passages]
+    base_sentences = real.sentence_vectors([p.id for p in passages])
     copies = max(1, -(-target // len(passages)))
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
     all_passages, all_articles, titles, vectors, sentence_blocks = [], [], {}, [], []
     next_id = 0
     for copy in range(copies):
@@ -66,7 +61,7 @@ def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
             all_passages.append(StoredPassage(next_id, aid, p.ordinal, text, 0, len(text), p.paragraphs, spans))
             id_map.setdefault(p.article_id, []).append(next_id)
             vectors.append(vector[None, :] if copy == 0 else _noisy(vector[None, :], rng, np.float32))
-            sentence_blocks.append(sentences if copy == 0 else _noisy(sentences, rng, np.float16))
+            sentence_blocks.append(sentences.astype(np.float16) if copy == 0 else _noisy(sentences, rng, np.float16))
             next_id += 1
         for aid, ids in id_map.items():
             meta = dict(articles[aid], passages=ids)
@@ -76,17 +71,31 @@ def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
                             text_hash=f"{meta.get('text_hash')}-{copy}")
             titles[meta["id"]] = meta["title"]
             all_articles.append(meta)
+    manifest = real.manifest
     real.close()
+    return {"manifest": manifest, "articles": all_articles, "passages": all_passages, "titles": titles,
+            "vectors": np.concatenate(vectors), "sentence_vectors": np.concatenate(sentence_blocks),
+            "copies": copies, "next_id": next_id}
+
+
+def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
+    """Write an index of ~`target` passages at `out`; returns timing notes."""
+    started = time.perf_counter()
+    parts = expand(real_index, target, seed=seed)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     name = "seg-000001"
-    store.write_segment(out, name, articles=all_articles, passages=all_passages, titles=titles,
-                        vectors=np.concatenate(vectors), sentence_vectors=np.concatenate(sentence_blocks))
+    store.write_segment(out, name, articles=parts["articles"], passages=parts["passages"], titles=parts["titles"],
+                        vectors=parts["vectors"], sentence_vectors=parts["sentence_vectors"])
     written = time.perf_counter() - started
+    next_id, all_passages = parts["next_id"], parts["passages"]
     sentences = sum(len(p.sentences) for p in all_passages)
-    result = dict(manifest, generation=1, next_id=next_id, segments=[{"name": name, "passages": next_id}],
-                  deleted=None, ann=None, counts={"articles": len(all_articles), "passages": next_id, "sentences": sentences})
+    result = dict(parts["manifest"], generation=1, next_id=next_id, segments=[{"name": name, "passages": next_id}],
+                  deleted=None, ann=None,
+                  counts={"articles": len(parts["articles"]), "passages": next_id, "sentences": sentences})
     result, _ = compaction.maybe_merge(out, result)
     store.publish(out, result)
-    return {"passages": next_id, "articles": len(all_articles), "copies": copies, "write_s": written,
+    return {"passages": next_id, "articles": len(parts["articles"]), "copies": parts["copies"], "write_s": written,
             "ann_s": time.perf_counter() - started - written, "ann": result.get("ann")}
 
 
