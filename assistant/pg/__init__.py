@@ -49,6 +49,8 @@ def _configure(conn) -> None:
 
     register_vector(conn)
     conn.execute(f"SET hnsw.ef_search = {writer.EF_SEARCH}")
+    # Questions are short index lookups: parallel workers cost more to start than they save.
+    conn.execute("SET max_parallel_workers_per_gather = 0")
 
 
 class Connections:

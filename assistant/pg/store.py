@@ -26,7 +26,7 @@ q AS (SELECT t.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
       FROM {SCHEMA}.terms t, stats s WHERE t.term = ANY(%(terms)s))
 SELECT p.passage_id, sum(q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.length / s.average))) AS score
 FROM q JOIN {SCHEMA}.postings p ON p.term = q.term CROSS JOIN stats s
-{{where}}
+WHERE p.term = ANY(%(terms)s) {{where}}
 GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(k)s
 """
 _PASSAGE = "id, article_id, ordinal, text, start_char, end_char, first_paragraph, last_paragraph, sentences"
@@ -50,7 +50,7 @@ class PgLexical:
     def _run(self, k: int, ids=None) -> list[tuple[int, float]]:
         if not self.terms:
             return []
-        where = "WHERE p.passage_id = ANY(%(ids)s)" if ids is not None else ""
+        where = "AND p.passage_id = ANY(%(ids)s)" if ids is not None else ""
         params = {"terms": self.terms, "k1": lexical.K1, "b": lexical.B, "k": k, "ids": ids}
         return [(int(i), float(s)) for i, s in self.store.rows(_BM25.format(where=where), params)]
 

@@ -54,6 +54,9 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
         checkpoint("build HNSW")
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute(HNSW)
+        checkpoint("analyze")
+        for table in ("articles", "passages", "postings", "terms"):  # planner statistics for the bulk-loaded tables
+            conn.execute(f"ANALYZE {SCHEMA}.{table}")
     counts["articles"] += len(change.articles) - len(change.dropped)
     counts["passages"] += len(change.passages) - len(gone)
     counts["sentences"] += change.sentences - sum(m.get("sentences", 0) for m in change.dropped)
