@@ -6,6 +6,7 @@ upload's name) and it is written atomically, so the corpus never holds half a fi
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -67,11 +68,22 @@ def _free_name(corpus_dir: Path, stem: str, suffix: str) -> str:
 
 
 def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: str = "", url: str = "") -> bytes:
-    """A Markdown file with front matter for an article typed or pasted into the page."""
+    """A Markdown file with front matter for an article typed or pasted into the page.
+
+    Errors name the form's field the user filled, never front matter or a file they never wrote.
+    """
     if not title.strip():
         raise ArticleError("pasted article", "give the article a title")
     if not text.strip():
         raise ArticleError("pasted article", "paste the article's text")
+    label = f"“{title.strip()}”"
+    if published.strip():
+        try:
+            published = dt.date.fromisoformat(published.strip()).isoformat()
+        except ValueError:
+            raise ArticleError(label, f"published: {published.strip()!r} is not a date; use YYYY-MM-DD") from None
+    if url.strip() and not re.match(r"https?://[^\s/]+\.[^\s]+$", url.strip()):
+        raise ArticleError(label, f"link: {url.strip()!r} is not a web address; start it with http or https")
     meta = {"title": title.strip()}
     meta.update({k: v.strip() for k, v in (("outlet", outlet), ("published", published), ("url", url)) if v and v.strip()})
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)

@@ -130,7 +130,10 @@ def test_uploads_leave_no_temporary_copy_behind(live_app, tmp_path):
 def test_errors_about_pasted_text_name_no_file(live_app):
     message, *_ = client(live_app).predict("A title", "", "2 April", "", "Some text of the article here.",
                                            api_name="/add_text")
-    assert message.startswith("**Not added:**") and ".md" not in message, message
+    assert message == "**Not added:** “A title”: published: '2 April' is not a date; use YYYY-MM-DD", message
+    message, *_ = client(live_app).predict("A title", "", "2024-04-02", "example dot org", "Some text here.",
+                                           api_name="/add_text")
+    assert message == "**Not added:** “A title”: link: 'example dot org' is not a web address; start it with http or https"
 
 
 def test_pasted_article_without_text_is_refused(live_app):
