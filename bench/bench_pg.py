@@ -227,9 +227,10 @@ def load(work: Path, url: str, chats: int, rounds: int) -> None:
         thread.start()
     time.sleep(5)
     client = Client(f"http://127.0.0.1:{ports[0]}/", verbose=False)
-    client.predict("Ferry strike ends in Tromsø", "Nordlys", "2026-11-30", "",
-                   "The ferry strike in Tromsø ended on Tuesday after the crews accepted a new offer.",
-                   api_name="/add_text")
+    message, *_ = client.predict("Ferry strike ends in Tromsø", "Nordlys", "2026-11-30", "",
+                                 "The ferry strike in Tromsø ended on Tuesday after the crews accepted a new offer.",
+                                 api_name="/add_text")
+    print("app 1:", message)
     added_at = time.perf_counter()
     added.set()
     for thread in threads:
@@ -251,7 +252,7 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=3000, help="real Reuters stories under the synthetic copies")
     parser.add_argument("--questions", type=int, default=None, help="SQuAD questions (default: all)")
     parser.add_argument("--chats", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=12)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-pg-"))
     try:
