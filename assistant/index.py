@@ -12,7 +12,7 @@ import numpy as np
 
 from . import ann, lexical
 from .segment import Segment, StoredPassage
-from .storage import ModelInfo, StoreInfo
+from .storage import StoreInfo
 
 
 def version_of(manifest: dict) -> str:
@@ -21,16 +21,9 @@ def version_of(manifest: dict) -> str:
 
 
 def manifest_info(manifest: dict, location: str) -> StoreInfo:
-    counts, model = manifest["counts"], manifest["model"]
     ann_info = manifest.get("ann")
     search = f"IVF over {ann_info['segments']}, nprobe {ann_info['nprobe']}" if ann_info else "exact"
-    return StoreInfo(
-        location=location, backend="files", format_version=manifest["version"], generation=manifest["generation"],
-        articles=counts["articles"], passages=counts["passages"], sentences=counts["sentences"],
-        model=ModelInfo(model["id"], model["fingerprint"], model["dimension"], model.get("backend", "float32")),
-        built_at=manifest["built_at"],
-        details=(("Segments", f"{len(manifest['segments'])} (dense search: {search})"),),
-    )
+    return StoreInfo.of(manifest, location, "files", (("Segments", f"{len(manifest['segments'])} (dense search: {search})"),))
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -141,7 +134,9 @@ class Index:
 
     def locate_many(self, ids: list[int]) -> dict[int, tuple[int, int]]:
         """(segment position, row) of each live passage among `ids`, newest segment first."""
-        pending = np.array([i for i in ids if not self.is_deleted(i)], dtype=np.int64)
+        pending = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if len(self.deleted):
+            pending = pending[~np.isin(pending, self.deleted)]
         found: dict[int, tuple[int, int]] = {}
         for position in range(len(self.segments) - 1, -1, -1):
             if not len(pending):

@@ -157,18 +157,11 @@ class Segment:
         with self._db_lock:
             return self._db.execute(sql, args).fetchall()
 
-    def passage(self, pid: int) -> StoredPassage | None:
-        found = self.passages([pid])
-        return found.get(int(pid))
-
     def passages(self, ids: list[int]) -> dict[int, StoredPassage]:
         """The passages with these ids that this segment holds, in one query."""
         marks = ",".join("?" * len(ids))
         rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", tuple(int(i) for i in ids)) if ids else []
         return {r[0]: _passage(r) for r in rows}
-
-    def article(self, article_id: str) -> dict | None:
-        return self.articles([article_id]).get(article_id)
 
     def articles(self, article_ids: list[str]) -> dict[str, dict]:
         marks = ",".join("?" * len(article_ids))

@@ -36,6 +36,11 @@ class ModelInfo:
     def of(cls, embedder) -> "ModelInfo":
         return cls(embedder.model_id, embedder.fingerprint, embedder.dimension, embedder.backend)
 
+    @classmethod
+    def from_dict(cls, stored: dict) -> "ModelInfo":
+        """From a manifest's or meta row's "model" entry (older ones lack "backend": float32)."""
+        return cls(stored["id"], stored["fingerprint"], stored.get("dimension", 0), stored.get("backend", "float32"))
+
     def as_dict(self) -> dict:
         return {"id": self.id, "fingerprint": self.fingerprint, "dimension": self.dimension, "backend": self.backend}
 
@@ -55,6 +60,15 @@ class StoreInfo:
     built_at: str
     details: tuple[tuple[str, str], ...] = ()  # backend-specific lines for `status`
 
+    @classmethod
+    def of(cls, record: dict, location: str, backend: str, details: tuple = ()) -> "StoreInfo":
+        """From a published record (a manifest, or PostgreSQL's meta row): both keep these keys."""
+        counts = record["counts"]
+        return cls(location=location, backend=backend, format_version=record["version"],
+                   generation=record["generation"], articles=counts["articles"], passages=counts["passages"],
+                   sentences=counts["sentences"], model=ModelInfo.from_dict(record["model"]),
+                   built_at=record["built_at"], details=details)
+
 
 @dataclass(frozen=True)
 class ChangeSet:
@@ -69,7 +83,6 @@ class ChangeSet:
     model: ModelInfo
     pipeline: dict
     next_id: int  # the first passage id no article has used
-    rebuild: bool = False  # drop everything else
     sentences: int = field(default=0)
 
 

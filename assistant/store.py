@@ -71,9 +71,7 @@ def older_format(index_dir: Path) -> bool:
 
 def check_model(manifest: dict, model: ModelInfo, index_dir: Path) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
-    stored = manifest["model"]
-    check_same_model(ModelInfo(stored["id"], stored["fingerprint"], stored.get("dimension", 0),
-                               stored.get("backend", "float32")), model, str(index_dir))
+    check_same_model(ModelInfo.from_dict(manifest["model"]), model, str(index_dir))
 
 
 def load(index_dir: Path, *, retries: int = 3, reuse=None):

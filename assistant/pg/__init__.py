@@ -159,7 +159,7 @@ class PgLocation:
             meta = self._meta()
         except IndexNotFoundError:
             return None, False
-        check_same_model(ModelInfo(**meta["model"]), model, self.name)
+        check_same_model(ModelInfo.from_dict(meta["model"]), model, self.name)
         if meta.get("pipeline") != pipeline:
             return None, False
         return PgStore(self, meta), False
@@ -167,15 +167,19 @@ class PgLocation:
     def apply(self, old: PgStore | None, change: ChangeSet, *, merge: bool) -> tuple[str, ...]:
         conn = _connect(self.url, WRITER_NAME)  # named, so pg_stat_activity shows the update's transaction
         try:
-            try:
-                generation = int(self._meta()["generation"]) + 1
-            except (IndexNotFoundError, IndexMismatchError):
-                generation = 1
+            generation = int(old.meta["generation"]) + 1 if old is not None else self._next_generation()
             with conn.transaction():
                 writer.apply(conn, old.meta if old is not None else None, change, generation)
         finally:
             conn.close()
         return ()  # nothing to merge: PostgreSQL reclaims deleted rows itself (autovacuum)
+
+    def _next_generation(self) -> int:
+        """A rebuild goes on counting from the published generation, so readers see a change."""
+        try:
+            return int(self._meta()["generation"]) + 1
+        except (IndexNotFoundError, IndexMismatchError):
+            return 1
 
     def unchanged(self, old: PgStore) -> None:
         """Nothing to tidy: a transaction leaves nothing behind."""

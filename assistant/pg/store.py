@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import lexical
-from ..storage import ModelInfo, StoreInfo
+from ..storage import StoreInfo
 from ..types import StoredPassage
 from .schema import SCHEMA
 
@@ -115,12 +115,6 @@ class PgStore:
         found = self.rows(f"SELECT {_PASSAGE} FROM {SCHEMA}.passages WHERE id = ANY(%s)", (ids,)) if ids else []
         return {r[0]: _passage(r) for r in found}
 
-    def passage(self, pid: int) -> StoredPassage:
-        found = self.passages([pid])
-        if pid not in found:
-            raise KeyError(pid)
-        return found[pid]
-
     def passage_vectors(self, ids) -> np.ndarray:
         ids = [int(i) for i in ids]
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
@@ -165,11 +159,5 @@ class PgStore:
 
 
 def info_of(meta: dict, location: str) -> StoreInfo:
-    counts, model = meta["counts"], meta["model"]
-    return StoreInfo(
-        location=location, backend="postgresql", format_version=meta["version"], generation=meta["generation"],
-        articles=counts["articles"], passages=counts["passages"], sentences=counts["sentences"],
-        model=ModelInfo(model["id"], model["fingerprint"], model["dimension"], model.get("backend", "float32")),
-        built_at=meta["built_at"],
-        details=(("Search", f"HNSW (pgvector), ef_search {meta.get('ef_search')}; BM25 in SQL over postings"),),
-    )
+    search = f"HNSW (pgvector), ef_search {meta.get('ef_search')}; BM25 in SQL over postings"
+    return StoreInfo.of(meta, location, "postgresql", (("Search", search),))
