@@ -101,6 +101,32 @@ def raw_seed(name: str) -> str:
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def output_until_serving(process, timeout: float = 180) -> str:
+    """What `python app.py` (stdout piped, text) printed up to its "Serving at" line, or until it exited."""
+    import time
+
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (lines and lines[-1].startswith("Serving at")):
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
+def interrupt(process) -> None:
+    """Ctrl+C, as a reader stops the app; killed if it does not stop within 20 s."""
+    import signal
+    import subprocess
+
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def free_port() -> int:
     import socket
 

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
-from conftest import CORPUS, ROOT, free_port
+from conftest import CORPUS, ROOT, free_port, interrupt, output_until_serving
 
 
 def test_app_builds_the_index_then_serves(tmp_path):
@@ -18,28 +16,15 @@ def test_app_builds_the_index_then_serves(tmp_path):
         [sys.executable, str(ROOT / "app.py"), "--corpus", str(CORPUS), "--index", str(tmp_path / "index"),
          "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
-    lines = []
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("Serving at"):
-                break
-        output = "".join(lines)
+        output = output_until_serving(process, 120)
         assert f"Serving at http://127.0.0.1:{port}/" in output, output
         assert "indexed 2 new, 0 changed, 0 removed articles" in output
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
             assert page.status == 200 and b"News assistant" in page.read()
         assert (tmp_path / "index" / "manifest.json").is_file()
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        interrupt(process)
 
 
 def test_app_reports_a_foreign_index_and_exits(tmp_path):

@@ -18,7 +18,7 @@ from assistant import build_index, storage
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.pg import writer
 from assistant.pg.schema import SCHEMA
-from conftest import CORPUS, MEETING_PATH, ROOT, free_port
+from conftest import CORPUS, MEETING_PATH, ROOT, free_port, interrupt, output_until_serving
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
 FERRY = "---\ntitle: Ferry strike ends in Tromsø\noutlet: Nordlys\n---\nThe ferry strike in Tromsø ended on Tuesday.\n"
@@ -161,15 +161,9 @@ def test_two_processes_share_one_database(tmp_path, pg_url):
                             "--port", str(port)], env=ENV, cwd=tmp_path, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     try:
-        lines = []
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not (lines and lines[-1].startswith("Serving at")):
-            line = app.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-        assert lines and lines[-1].startswith("Serving at"), "".join(lines)
-        assert "postgresql://postgres:***@" in "".join(lines)
+        output = output_until_serving(app)
+        assert output.splitlines()[-1:] and output.splitlines()[-1].startswith("Serving at"), output
+        assert "postgresql://postgres:***@" in output
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         question = "How did the ferry strike in Tromsø end?"
         text, _ = client.predict(question, [], api_name="/chat")
@@ -182,8 +176,4 @@ def test_two_processes_share_one_database(tmp_path, pg_url):
         cited = json.loads(sources) if isinstance(sources, str) else sources
         assert "Tuesday" in text and "Ferry strike ends in Tromsø" in json.dumps(cited, ensure_ascii=False)
     finally:
-        app.send_signal(signal.SIGINT)
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        interrupt(app)
