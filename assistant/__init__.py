@@ -10,7 +10,8 @@ for _name, _value in (("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")
 from pathlib import Path  # noqa: E402
 
 from .answer import ABSTAIN_TEXT, Answer, Citation  # noqa: E402
-from .errors import AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError, ModelError  # noqa: E402
+from .errors import (AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError,  # noqa: E402
+                     InputError, ModelError, SourceError)
 from .indexer import BuildReport, FileError, build_index  # noqa: E402
 from .retrieval import Hit  # noqa: E402
 from .service import Assistant, IndexStatus  # noqa: E402
@@ -26,20 +27,23 @@ def _assistant(index_dir: str | Path) -> Assistant:
     return _assistants[key]
 
 
-def retrieve(question: str, k: int = 5, *, index_dir: str | Path = "index") -> list[Hit]:
+def retrieve(question: str, k: int = 5, *, since=None, until=None, index_dir: str | Path = "index") -> list[Hit]:
     """The `k` passages that best answer `question`; the index and model load on first call.
 
-    `index_dir` is an index directory or a postgresql:// URL (as for `build_index` and `ask`)."""
-    return _assistant(index_dir).retrieve(question, k)
+    `since`/`until` (datetime.date or "YYYY-MM-DD", inclusive) keep only articles published in
+    that range; undated articles drop out of a filtered search. `index_dir` is an index
+    directory or a postgresql:// URL (as for `build_index` and `ask`)."""
+    return _assistant(index_dir).retrieve(question, k, since=since, until=until)
 
 
-def ask(question: str, *, history=(), index_dir: str | Path = "index") -> Answer:
+def ask(question: str, *, history=(), since=None, until=None, index_dir: str | Path = "index") -> Answer:
     """A short answer whose every sentence cites its passage; declines when the articles don't cover it."""
-    return _assistant(index_dir).ask(question, history=history)
+    return _assistant(index_dir).ask(question, history=history, since=since, until=until)
 
 
 __all__ = [
     "ABSTAIN_TEXT", "Answer", "Citation", "ask",
     "Assistant", "AssistantError", "ArticleError", "BuildReport", "CorpusError", "FileError", "Hit",
-    "IndexMismatchError", "IndexNotFoundError", "IndexStatus", "ModelError", "build_index", "retrieve",
+    "IndexMismatchError", "IndexNotFoundError", "IndexStatus", "InputError", "ModelError", "SourceError", "build_index",
+    "retrieve",
 ]

@@ -105,3 +105,12 @@ class Excluding:
         scores, ids = index.search(vector[None, :].astype(np.float32), k, params=self.params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+
+class Only(Excluding):
+    """Search parameters that keep only the given (live, admitted) ids: a date filter over IVF."""
+
+    def __init__(self, nprobe: int, admitted: np.ndarray):
+        self._batch = faiss.IDSelectorBatch(np.ascontiguousarray(admitted, dtype=np.int64))
+        self._selector = self._batch
+        self.params = faiss.SearchParametersIVF(nprobe=nprobe, sel=self._selector)

@@ -1,4 +1,4 @@
-"""`python -m assistant`: index, status, search, ask, chat. Heavy modules load per command."""
+"""`python -m assistant`: index, status, add, search, ask, chat. Heavy modules load per command."""
 from __future__ import annotations
 
 import argparse
@@ -89,9 +89,9 @@ def _verified(index: str) -> bool:
 def cmd_search(args) -> int:
     from .service import Assistant
 
-    hits = Assistant(args.index, model=args.model).retrieve(args.question, args.k)
+    hits = Assistant(args.index, model=args.model).retrieve(args.question, args.k, since=args.since, until=args.until)
     if args.json:
-        print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
+        print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False, default=str))  # dates: YYYY-MM-DD
         return 0
     if not hits:
         print("No passages found.")
@@ -106,9 +106,30 @@ def cmd_ask(args) -> int:
     from .render import to_json, to_markdown
     from .service import Assistant
 
-    answer = Assistant(args.index, model=args.model).ask(args.question)
+    answer = Assistant(args.index, model=args.model).ask(args.question, since=args.since, until=args.until)
     print(to_json(answer) if args.json else to_markdown(answer))
     return 0
+
+
+def cmd_add(args) -> int:
+    """Each SOURCE into the corpus and the index; one line per source; exit 2 if any failed."""
+    from .errors import AssistantError
+    from .service import Assistant
+
+    assistant = Assistant(args.index, args.corpus, model=args.model)
+    failed = 0
+    for source in args.sources:
+        try:
+            info, _ = assistant.add_source(source)
+        except AssistantError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        where = ", ".join(x for x in (info.outlet, info.published and info.published.isoformat()) if x)
+        print(f"added {info.path}: {info.title}" + (f" — {where}" if where else "") + f" [{info.passages} passages]")
+    if assistant.merging is not None:
+        assistant.merging.join()  # fold the new segments in before the process exits
+    return 2 if failed else 0
 
 
 def cmd_chat(args) -> int:
@@ -155,13 +176,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.set_defaults(run=cmd_ask)
 
+    p = sub.add_parser("add", help="add web pages, links, PDFs or text files to the corpus and the index")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="an http(s):// link, or a .html, .htm, .pdf, .md or .txt file")
+    p.add_argument("--corpus", default="corpus", help="article directory (default: corpus)")
+    p.set_defaults(run=cmd_add)
+
     p = sub.add_parser("chat", help="a conversation in the terminal (Ctrl-D to leave)")
     p.set_defaults(run=cmd_chat)
 
+    for name in ("search", "ask"):
+        for end, what in (("since", "on or after"), ("until", "on or before")):
+            sub.choices[name].add_argument(f"--{end}", type=_day, metavar="YYYY-MM-DD",
+                                           help=f"only articles published {what} this day (undated ones drop out)")
     for p in sub.choices.values():
         p.add_argument("--index", default="index", help="index directory, or a postgresql:// URL (default: index)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
+
+
+def _day(value: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ class Article:
     paragraphs: tuple[tuple[int, int], ...]  # character span of each paragraph in `text`
     content_hash: str  # sha256 of the file's bytes
     outlet: str | None = None
-    published: str | None = None  # ISO date
+    published: dt.date | None = None
     url: str | None = None
     byline: str | None = None
 
@@ -122,15 +122,15 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
-def _iso_date(value: object, name: str) -> str | None:
+def _iso_date(value: object, name: str) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        return value.date()
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+        return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise ArticleError(name, f"front matter 'published' is {value!r}; write a date as YYYY-MM-DD") from None
 

@@ -35,5 +35,18 @@ class IndexDamagedError(AssistantError):
         self.damaged = damaged  # index-relative names of the damaged files' segments or files
 
 
+class InputError(AssistantError):
+    """An argument a caller gave is malformed; the message names it (e.g. `since`)."""
+
+
+class SourceError(AssistantError):
+    """A web page, link or PDF to add cannot be fetched or read; the message names it."""
+
+    def __init__(self, source: str, reason: str):
+        super().__init__(f"{source}: {reason}")
+        self.source = str(source)
+        self.reason = reason
+
+
 class ModelError(AssistantError):
     """The embedding model cannot be loaded."""

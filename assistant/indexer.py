@@ -100,7 +100,7 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
 def _article_entry(article: Article, stat: tuple[int, int], passage_ids: list[int], sentences: int) -> dict:
     return {
         "id": article.id, "path": article.path, "hash": article.content_hash, "title": article.title,
-        "outlet": article.outlet, "published": article.published, "url": article.url,
+        "outlet": article.outlet, "published": article.published.isoformat() if article.published else None, "url": article.url,
         "byline": article.byline, "paragraphs": len(article.paragraphs), "passages": passage_ids,
         "sentences": sentences, "size": stat[0], "mtime_ns": stat[1],
         "text_hash": text_hash(article.text),  # finds the same article added again under another name

@@ -107,11 +107,14 @@ def load(directory: Path, *, mmap: bool = False) -> Postings:
 
 
 def collection_scores(segments: list[Postings], live: list[np.ndarray | None], tokens: list[str],
-                      documents: int, total_length: float) -> list[np.ndarray]:
+                      documents: int, total_length: float,
+                      admitted: list[np.ndarray | None] | None = None) -> list[np.ndarray]:
     """BM25 of every row of every segment with collection-wide statistics (deleted rows: 0).
 
     `live[i]` masks segment i's rows that are not deleted; `documents` and `total_length` are
-    the live collection's, so deleted passages count nowhere.
+    the live collection's, so deleted passages count nowhere. `admitted[i]` (a search filter)
+    zeroes the rows it leaves out without touching the statistics: a passage scores the same
+    whether a filter is set or not.
     """
     scores = [np.zeros(len(p.lengths), dtype=np.float32) for p in segments]
     if not documents:
@@ -132,4 +135,7 @@ def collection_scores(segments: list[Postings], live: list[np.ndarray | None], t
         for out, postings, (rows, tf) in zip(scores, segments, found):
             if len(rows):
                 out[rows] += (term_idf * weight(tf, postings.lengths[rows], average)).astype(np.float32)
+    for out, mask in zip(scores, admitted or ()):
+        if mask is not None:
+            out[~mask] = 0.0
     return scores

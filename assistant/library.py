@@ -20,6 +20,7 @@ import yaml
 
 from .corpus import Article, parse_article, text_hash
 from .errors import ArticleError
+from .storage import parse_day
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
 UPLOAD_SUFFIXES = (".txt", ".md")
@@ -34,13 +35,13 @@ class ArticleInfo:
     id: str
     title: str
     outlet: str | None
-    published: str | None
+    published: dt.date | None
     passages: int
     path: str
 
 
 def info(meta: dict) -> ArticleInfo:
-    return ArticleInfo(meta["id"], meta["title"], meta.get("outlet"), meta.get("published"), len(meta["passages"]),
+    return ArticleInfo(meta["id"], meta["title"], meta.get("outlet"), parse_day(meta.get("published")), len(meta["passages"]),
                        meta["path"])
 
 
@@ -48,7 +49,7 @@ def indexed_articles(articles: dict[str, dict]) -> list[ArticleInfo]:
     """Indexed articles (metadata by id), newest first, undated ones last, then by title."""
     infos = [info(meta) for meta in articles.values()]
     infos.sort(key=lambda a: a.title.lower())
-    infos.sort(key=lambda a: a.published or "", reverse=True)
+    infos.sort(key=lambda a: a.published or dt.date.min, reverse=True)
     return infos
 
 
@@ -67,7 +68,8 @@ def _free_name(corpus_dir: Path, stem: str, suffix: str) -> str:
     return name + suffix
 
 
-def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: str = "", url: str = "") -> bytes:
+def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: str = "", url: str = "",
+                         author: str = "") -> bytes:
     """A Markdown file with front matter for an article typed or pasted into the page.
 
     Errors name the form's field the user filled, never front matter or a file they never wrote.
@@ -82,10 +84,11 @@ def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: 
             published = dt.date.fromisoformat(published.strip()).isoformat()
         except ValueError:
             raise ArticleError(label, f"published: {published.strip()!r} is not a date; use YYYY-MM-DD") from None
-    if url.strip() and not re.match(r"https?://[^\s/]+\.[^\s]+$", url.strip()):
+    if url.strip() and not re.match(r"https?://[^\s/]+(/\S*)?$", url.strip()):
         raise ArticleError(label, f"link: {url.strip()!r} is not a web address; start it with http or https")
     meta = {"title": title.strip()}
-    meta.update({k: v.strip() for k, v in (("outlet", outlet), ("published", published), ("url", url)) if v and v.strip()})
+    meta.update({k: v.strip() for k, v in (("outlet", outlet), ("published", published), ("author", author), ("url", url))
+                 if v and v.strip()})
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     return f"---\n{front}---\n\n{text.strip()}\n".encode("utf-8")
 

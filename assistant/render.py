@@ -54,8 +54,12 @@ def to_dict(answer: Answer) -> dict:
     return data
 
 
+def _day(published) -> str | None:
+    return published.isoformat() if published else None
+
+
 def _source(hit: Hit) -> dict:
-    return {"title": hit.title, "outlet": hit.outlet, "published": hit.published, "url": hit.url, "file": hit.path,
+    return {"title": hit.title, "outlet": hit.outlet, "published": _day(hit.published), "url": hit.url, "file": hit.path,
             "paragraphs": hit.paragraph_label, "passage": hit.text}
 
 
@@ -71,7 +75,7 @@ def to_api(answer: Answer) -> dict:
 
 
 def to_json(answer: Answer) -> str:
-    return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
+    return json.dumps(to_dict(answer), ensure_ascii=False, indent=2, default=str)  # dates as YYYY-MM-DD
 
 
 # For the browser: article text is shown as Markdown, so it is escaped first and stays inert:
@@ -98,7 +102,7 @@ def highlighted(citation: Citation) -> str:
 
 
 def _where(hit: Hit) -> str:
-    return " · ".join(x for x in (hit.outlet, hit.published or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
+    return " · ".join(x for x in (hit.outlet, _day(hit.published) or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
                                   f"{hit.paragraph_label.lstrip('¶')}") if x)
 
 

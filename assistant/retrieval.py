@@ -4,9 +4,15 @@ Candidates are the union of the dense and BM25 top lists. Each gets four feature
 passage similarity, best sentence similarity (max-sim over the passage's sentences),
 BM25 score relative to the query's best, and the share of query words in the title.
 `method="rrf"` ranks by plain reciprocal rank fusion instead (kept for comparison).
+
+A date `Filter` restricts both candidate lists inside the store, before ranking. A question
+that asks for the newest ("latest", "most recent", "now", …) puts the passages scoring
+within `recency_margin` of the best newest first (see `recency_order`).
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +21,16 @@ from . import lexical
 from .embedding import Embedder
 from .index import Index, LexicalScores
 from .segment import StoredPassage
+from .storage import EVERYTHING, Filter, parse_day
 
 RRF_K = 60
 CANDIDATES = 30
+# Close enough to prefer the newer for a "latest" question: 0.05 of the combined score is about
+# what separates two reports of one event from different days (chosen, not fitted: no data
+# with recency judgements exists here; tests/test_dates.py checks the rule, not the value).
+RECENCY_MARGIN = 0.05
+_RECENCY = re.compile(r"(?i)\b(latest|newest|most recent(ly)?|recently|lately|currently|nowadays|now|today|"
+                      r"this (week|month|year)|so far|still)\b")
 # Feature weights, set by hand and checked on the SQuAD dev half and seed questions (bench/eval_retrieval.py).
 WEIGHTS = {"dense": 0.35, "sentence": 0.35, "bm25": 0.25, "title": 0.05}
 
@@ -32,7 +45,7 @@ class Hit:
     article_id: str
     title: str
     outlet: str | None
-    published: str | None
+    published: dt.date | None  # publication day of the article; None when it states none
     path: str
     url: str | None
     paragraphs: tuple[int, int]  # 0-based [first, last + 1) in the cleaned article
@@ -52,8 +65,30 @@ class Hit:
 
     def source_label(self) -> str:
         """`Title — Outlet, date`, leaving out what is unknown."""
-        where = ", ".join(x for x in (self.outlet, self.published) if x)
+        where = ", ".join(x for x in (self.outlet, self.published and self.published.isoformat()) if x)
         return f"{self.title} — {where}" if where else self.title
+
+
+def asks_for_recent(question: str) -> bool:
+    """The question wants the newest state of things ("the latest on Lukashenko", "now")."""
+    return bool(_RECENCY.search(question))
+
+
+def recency_order(scores: list[float], days: list[dt.date | None], margin: float = RECENCY_MARGIN) -> list[int]:
+    """Positions of `scores` best first, except that those within `margin` of the best come
+    newest first (undated after dated, ties by score): the rule for "latest" questions.
+
+    Only near-ties move: a newer but clearly less relevant passage stays where its score puts it.
+    """
+    if not scores:
+        return []
+    top = max(scores)
+    close = [i for i, s in enumerate(scores) if s >= top - margin]
+    chosen = set(close)
+    rest = [i for i in range(len(scores)) if i not in chosen]
+    close.sort(key=lambda i: (days[i] is None, -(days[i] or dt.date.min).toordinal(), -scores[i]))
+    rest.sort(key=lambda i: -scores[i])
+    return close + rest
 
 
 @dataclass(frozen=True)
@@ -62,6 +97,7 @@ class Query:
     vector: np.ndarray
     bm25: LexicalScores
     words: frozenset[str]
+    where: Filter = EVERYTHING
 
 
 class Searcher:
@@ -71,26 +107,29 @@ class Searcher:
         self.data = data
         self.embedder = embedder
 
-    def query(self, question: str, vector: np.ndarray | None = None) -> Query:
+    def query(self, question: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING) -> Query:
         """Everything about the question that scoring needs, computed once (`vector`: already encoded)."""
         tokens = lexical.tokenize([question])[0]
         return Query(
             text=question,
             vector=self.embedder.encode_query(question) if vector is None else vector,
-            bm25=self.data.lexical(tokens),
+            bm25=self.data.lexical(tokens, where),
             words=frozenset(tokens),
+            where=where,
         )
 
     def search(
-        self, question: str, k: int = 5, *, method: str = "rerank", candidates: int = CANDIDATES, query: Query | None = None
+        self, question: str, k: int = 5, *, method: str = "rerank", candidates: int = CANDIDATES,
+        query: Query | None = None, where: Filter = EVERYTHING,
     ) -> list[Hit]:
-        """The `k` best passages for `question`, best first."""
+        """The `k` best passages for `question` among those `where` admits, best first (a given
+        `query` carries its own filter)."""
         if not question.strip() or self.data.size == 0 or k <= 0:
             return []
-        query = query or self.query(question)
+        query = query or self.query(question, where=where)
         pool = max(k, candidates)
         fused: dict[int, float] = {}
-        for ranking in (self.data.dense(query.vector, pool), query.bm25.top(pool)):
+        for ranking in (self.data.dense(query.vector, pool, query.where), query.bm25.top(pool)):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
         passages = self.data.passages(list(fused))
@@ -107,7 +146,11 @@ class Searcher:
         # Ties (the same story filed twice) break on the article and position, never on passage ids or
         # backend order, so an index ranks alike whatever its history and backend.
         order = sorted(range(len(ids)), key=lambda i: (-round(float(combined[i]), 6), passages[ids[i]].article_id,
-                                                       passages[ids[i]].ordinal))[:k]
+                                                       passages[ids[i]].ordinal))
+        if asks_for_recent(question):
+            days = [parse_day(articles[passages[ids[i]].article_id].get("published")) for i in order]
+            order = [order[j] for j in recency_order([float(combined[i]) for i in order], days)]
+        order = order[:k]
         return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
                           {n: v[i] for n, v in features.items()}) for i in order]
 
@@ -149,7 +192,7 @@ class Searcher:
     def _hit(passage: StoredPassage, meta: dict, score: float, features: dict) -> Hit:
         return Hit(
             passage_id=passage.id, text=passage.text, score=score, article_id=passage.article_id,
-            title=meta["title"], outlet=meta.get("outlet"), published=meta.get("published"),
+            title=meta["title"], outlet=meta.get("outlet"), published=parse_day(meta.get("published")),
             path=meta["path"], url=meta.get("url"), paragraphs=passage.paragraphs,
             start=passage.start, end=passage.end, sentences=passage.sentences,
             dense=float(features["dense"]), sentence=float(features["sentence"]),

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import lexical
+from .storage import day_number
 from .types import StoredPassage
 
 _SCHEMA = """
@@ -114,9 +115,21 @@ class Segment:
     def bm25(self) -> lexical.Postings:
         return lexical.load(self.directory / "bm25", mmap=True)
 
+    @cached_property
+    def days(self) -> np.ndarray:
+        """int32 publication day (date ordinal) of each row's article, -1 when undated: what a
+        date filter masks. Read from the segment's own articles table, never from corpus files."""
+        rows = self._query("SELECT json_extract(a.meta, '$.published') FROM passages p "
+                           "JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+        ordinals = {value: day_number(value) for value in {r[0] for r in rows}}
+        days = np.array([ordinals[r[0]] for r in rows], dtype=np.int32)
+        if len(days) != len(self.ids):
+            raise ValueError(f"{self.name}/meta.sqlite has {len(days)} dated passages for {len(self.ids)} ids")
+        return days
+
     def warm(self) -> "Segment":
         """Open everything now (a searcher should not pay for it on its first question)."""
-        for _ in (self.ids, self.vectors, self.sentences, self.sentence_offsets, self.bm25):
+        for _ in (self.ids, self.vectors, self.sentences, self.sentence_offsets, self.bm25, self.days):
             pass
         return self
 

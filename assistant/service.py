@@ -13,7 +13,7 @@ from .answer import Answer, Composer, ExtractiveComposer
 from .settings import DEFAULT, AnswerSettings
 from .answer.conversation import rewrite
 from .embedding import Embedder
-from .errors import ArticleError
+from .errors import ArticleError, IndexNotFoundError
 from .indexer import BuildReport, build_index, merge_segments
 from .library import ArticleInfo
 from .retrieval import Hit, Searcher
@@ -74,13 +74,17 @@ class Assistant:
                 current = self._searcher = Searcher(data, self.embedder)
             return current
 
-    def retrieve(self, question: str, k: int = 5, *, method: str = "rerank") -> list[Hit]:
-        return self.searcher().search(question, k, method=method)
+    def retrieve(self, question: str, k: int = 5, *, method: str = "rerank", since=None, until=None) -> list[Hit]:
+        """The k best passages; `since`/`until` (dates or YYYY-MM-DD, inclusive) keep only
+        articles published in that range, and leave undated ones out."""
+        return self.searcher().search(question, k, method=method, where=storage.date_filter(since, until))
 
-    def ask(self, question: str, *, history: Sequence[tuple[str, object]] = ()) -> Answer:
-        """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first."""
+    def ask(self, question: str, *, history: Sequence[tuple[str, object]] = (), since=None, until=None) -> Answer:
+        """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
+        `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
+        where = storage.date_filter(since, until)
         query = rewrite(question, list(history))
-        return self.composer().compose(question, query)
+        return self.composer().compose(question, query, where)
 
     def composer(self) -> Composer:
         """The composer over the current index: extractive, the one that ships (see answer/base.py)."""
@@ -104,10 +108,12 @@ class Assistant:
         Anything wrong raises ArticleError (naming `name`) and leaves corpus and index as they were.
         """
         with self._corpus_lock:
-            filename, article = library.prepare(data, name, suffix, self.corpus_dir, self.searcher().data.duplicates)
+            indexed = self._indexed()
+            duplicates = indexed.data.duplicates if indexed else (lambda text_hash, file_hash: [])
+            filename, article = library.prepare(data, name, suffix, self.corpus_dir, duplicates)
             path = library.write_atomically(self.corpus_dir, filename, data)
-            try:
-                report = self.build(progress=False, paths=[filename], merge=False)
+            try:  # with no index yet, the first build takes in the whole corpus
+                report = self.build(progress=False, paths=[filename] if indexed else None, merge=False)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
@@ -118,6 +124,21 @@ class Assistant:
                 path.unlink(missing_ok=True)
                 raise ArticleError(name, failed[0].reason if failed else "it could not be indexed")
             return library.info(meta), report
+
+    def add_source(self, source: str | Path) -> tuple[ArticleInfo, BuildReport]:
+        """Add a web page (http/https link or .html file), a PDF, or a .txt/.md file: read with
+        assistant.ingest, saved into the corpus as Markdown with its metadata, and indexed."""
+        from . import ingest
+
+        data, suffix, label = ingest.article_from(source)
+        return self.add_article(data, name=label, suffix=suffix)
+
+    def _indexed(self) -> Searcher | None:
+        """The searcher, or None when no index has been built here yet."""
+        try:
+            return self.searcher()
+        except IndexNotFoundError:
+            return None
 
     def remove_article(self, article_id: str) -> tuple[ArticleInfo, BuildReport]:
         """Delete an article's file and its passages from the index."""

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import datetime as dt
 import pytest
 
 from assistant.corpus import article_id, load_corpus, parse_article
@@ -43,7 +44,7 @@ def test_markdown_without_front_matter_uses_heading():
 def test_front_matter_fields_and_dates():
     data = "---\ntitle: Budget day\noutlet: NRK\npublished: 2024-03-26\nurl: https://example.org/a\n---\nThe budget passed.\n"
     article = parse_article(data.encode(), "budget.md")
-    assert (article.title, article.outlet, article.published, article.url) == ("Budget day", "NRK", "2024-03-26", "https://example.org/a")
+    assert (article.title, article.outlet, article.published, article.url) == ("Budget day", "NRK", dt.date(2024, 3, 26), "https://example.org/a")
 
 
 def test_latin1_file_is_decoded():

@@ -1,6 +1,7 @@
 """Adding and removing articles (the Articles tab's back end), chat history parsing and UI rendering."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -57,7 +58,7 @@ def test_add_then_remove_keeps_index_and_corpus_in_step(assistant):
         "Trondheim opens a bicycle garage", (DATA / "trondheim-bicycle-garage.md").read_text().split("---", 2)[2],
         outlet="Test Fixture News", published="2026-10-14"))
     assert report.added == (info.path,) and report.passages_embedded == info.passages >= 1
-    assert (info.published, info.outlet) == ("2026-10-14", "Test Fixture News")
+    assert (info.published, info.outlet) == (dt.date(2026, 10, 14), "Test Fixture News")
     assert assistant.retrieve("How many bicycles fit in the Trondheim garage?", 1)[0].article_id == info.id
 
     removed, report = assistant.remove_article(info.id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from ..retrieval import Hit
+from ..storage import EVERYTHING, Filter
 
 ABSTAIN_TEXT = "The articles don't cover this question."
 
@@ -39,9 +40,9 @@ class Answer:
 
 
 class Composer(Protocol):
-    """Writes a cited answer, or declines with `declined`."""
+    """Writes a cited answer from the passages `where` admits, or declines with `declined`."""
 
-    def compose(self, question: str, query: str) -> Answer: ...
+    def compose(self, question: str, query: str, where: Filter = EVERYTHING) -> Answer: ...
 
 
 def decide(best_probability: float, threshold: float) -> bool:

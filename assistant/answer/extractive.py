@@ -20,6 +20,7 @@ import numpy as np
 from .. import lexical
 from ..retrieval import Hit, Searcher
 from ..settings import DEFAULT, AnswerSettings
+from ..storage import EVERYTHING, Filter
 from . import candidates as cands
 from . import quotes, scorer
 from .base import Answer, Citation, decide, declined
@@ -106,9 +107,9 @@ class ExtractiveComposer:
     def threshold(self) -> float:
         return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
 
-    def observe(self, query_text: str, vector: np.ndarray | None = None):
+    def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING):
         """(hits, candidates, feature rows) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
-        query = self.searcher.query(query_text, vector)
+        query = self.searcher.query(query_text, vector, where)
         hits = self.searcher.search(query_text, self.settings.retrieve_k, query=query)
         pool = hits[:self.settings.sentence_pool]
         vectors = self.searcher.sentence_vectors([h.passage_id for h in pool])
@@ -116,8 +117,8 @@ class ExtractiveComposer:
         rows = scorer.features(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
         return hits, found, rows
 
-    def compose(self, question: str, query_text: str) -> Answer:
-        hits, found, rows = self.observe(query_text)
+    def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
+        hits, found, rows = self.observe(query_text, where=where)
         probabilities = self.reader.probabilities(rows)
         best = float(probabilities.max()) if len(probabilities) else 0.0
         if not hits or not (decide(best, self.threshold) or profile(found, query_text)):

@@ -49,6 +49,9 @@ def _configure(conn) -> None:
 
     register_vector(conn)
     conn.execute(f"SET hnsw.ef_search = {writer.EF_SEARCH}")
+    # A filtered search goes on through the graph until it has k admitted rows (pgvector ≥ 0.8);
+    # store.py re-sorts what it returns, as "relaxed" order may be slightly out of order.
+    conn.execute("SET hnsw.iterative_scan = relaxed_order")
     # Questions are short index lookups: parallel workers cost more to start than they save.
     conn.execute("SET max_parallel_workers_per_gather = 0")
 

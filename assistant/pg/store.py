@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import lexical
-from ..storage import StoreInfo
+from ..storage import EVERYTHING, Filter, StoreInfo
 from ..types import StoredPassage
 from .schema import SCHEMA
 
@@ -29,6 +29,16 @@ FROM q JOIN {SCHEMA}.postings p ON p.term = q.term CROSS JOIN stats s
 WHERE p.term = ANY(%(terms)s) {{where}}
 GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(k)s
 """
+# Passages of articles published in the filter's range (ISO dates sort as text; undated: NULL, never in range).
+_ADMITTED = f"""SELECT ps.id FROM {SCHEMA}.passages ps JOIN {SCHEMA}.articles a ON a.id = ps.article_id
+               WHERE a.published BETWEEN %(since)s AND %(until)s"""
+_DENSE_FILTERED = f"""
+WITH found AS MATERIALIZED (
+    SELECT ps.id, ps.embedding <#> %(vector)s AS distance
+    FROM {SCHEMA}.passages ps JOIN {SCHEMA}.articles a ON a.id = ps.article_id
+    WHERE a.published BETWEEN %(since)s AND %(until)s ORDER BY distance LIMIT %(k)s)
+SELECT id FROM found ORDER BY distance, id
+"""
 _PASSAGE = "id, article_id, ordinal, text, start_char, end_char, first_paragraph, last_paragraph, sentences"
 
 
@@ -41,8 +51,9 @@ def _passage(row) -> StoredPassage:
 class PgLexical:
     """BM25 of one query; the ranked list is fetched once, as deep as first asked for."""
 
-    def __init__(self, store: "PgStore", tokens: list[str]):
+    def __init__(self, store: "PgStore", tokens: list[str], where: Filter = EVERYTHING):
         self.store = store
+        self.where = where
         self.terms = list(dict.fromkeys(tokens))  # a repeated query word counts once, as in the file store
         self._ranked: list[tuple[int, float]] | None = None
         self._depth = 0
@@ -51,7 +62,11 @@ class PgLexical:
         if not self.terms:
             return []
         where = "AND p.passage_id = ANY(%(ids)s)" if ids is not None else ""
-        params = {"terms": self.terms, "k1": lexical.K1, "b": lexical.B, "k": k, "ids": ids}
+        if self.where.active:
+            where += f" AND p.passage_id IN ({_ADMITTED})"
+        since, until = self.where.iso_range()
+        params = {"terms": self.terms, "k1": lexical.K1, "b": lexical.B, "k": k, "ids": ids,
+                  "since": since, "until": until}
         return [(int(i), float(s)) for i, s in self.store.rows(_BM25.format(where=where), params)]
 
     def top(self, k: int) -> list[int]:
@@ -100,15 +115,19 @@ class PgStore:
     def info(self) -> StoreInfo:
         return info_of(self.meta, self.location.name)
 
-    def dense(self, vector: np.ndarray, k: int) -> list[int]:
+    def dense(self, vector: np.ndarray, k: int, where: Filter = EVERYTHING) -> list[int]:
         if k <= 0:
             return []
-        found = self.rows(f"SELECT id FROM {SCHEMA}.passages ORDER BY embedding <#> %s LIMIT %s",
-                          (np.asarray(vector, dtype=np.float32), k))
+        vector = np.asarray(vector, dtype=np.float32)
+        if where.active:  # the WHERE runs inside the HNSW scan (iterative), not on a top-k afterwards
+            since, until = where.iso_range()
+            found = self.rows(_DENSE_FILTERED, {"vector": vector, "k": k, "since": since, "until": until})
+        else:
+            found = self.rows(f"SELECT id FROM {SCHEMA}.passages ORDER BY embedding <#> %s LIMIT %s", (vector, k))
         return [int(r[0]) for r in found]
 
-    def lexical(self, tokens: list[str]) -> PgLexical:
-        return PgLexical(self, tokens)
+    def lexical(self, tokens: list[str], where: Filter = EVERYTHING) -> PgLexical:
+        return PgLexical(self, tokens, where)
 
     def passages(self, ids) -> dict[int, StoredPassage]:
         ids = [int(i) for i in ids]
