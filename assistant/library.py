@@ -79,16 +79,16 @@ def pasted_article_bytes(title: str, text: str, *, outlet: str = "", published: 
     if not text.strip():
         raise ArticleError("pasted article", "paste the article's text")
     label = f"“{title.strip()}”"
+    day = None
     if published.strip():
         try:
-            published = dt.date.fromisoformat(published.strip()).isoformat()
+            day = dt.date.fromisoformat(published.strip())  # written as a YAML date, unquoted
         except ValueError:
             raise ArticleError(label, f"published: {published.strip()!r} is not a date; use YYYY-MM-DD") from None
     if url.strip() and not re.match(r"https?://[^\s/]+(/\S*)?$", url.strip()):
         raise ArticleError(label, f"link: {url.strip()!r} is not a web address; start it with http or https")
-    meta = {"title": title.strip()}
-    meta.update({k: v.strip() for k, v in (("outlet", outlet), ("published", published), ("author", author), ("url", url))
-                 if v and v.strip()})
+    fields = {"title": title.strip(), "outlet": outlet.strip(), "published": day, "author": author.strip(), "url": url.strip()}
+    meta = {key: value for key, value in fields.items() if value}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     return f"---\n{front}---\n\n{text.strip()}\n".encode("utf-8")
 

@@ -152,3 +152,15 @@ def live_app(tmp_path_factory, embedder):
     _, url, _ = demo.launch(server_port=free_port(), prevent_thread_lock=True, quiet=True, **launch_options())
     yield SimpleNamespace(url=url, assistant=assistant, corpus=base / "corpus", index=base / "index", screenshots=base)
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def news_site():
+    """The local news site of tests/newssite.py: its base URL and the paths requested so far."""
+    from types import SimpleNamespace
+
+    import newssite
+
+    server, url = newssite.serve(free_port())
+    yield SimpleNamespace(url=url, requests=newssite.Handler.requests)
+    server.shutdown()

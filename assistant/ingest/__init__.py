@@ -1,0 +1,110 @@
+"""Turning what a reader has — a web page, a link, a PDF, a text file — into a corpus article.
+
+Every source becomes the same thing: Markdown with front matter (`title`, `outlet`,
+`published`, `author`, `url`) and the article's paragraphs, which `library.prepare` then
+checks and the corpus cleaning rules read like any hand-written article. Nothing here
+writes: `article_from` returns the bytes and the suffix to save them under.
+
+    SOURCE                    read by
+    http(s)://…               urls.download, then html or pdf by the reply's content type
+    .html / .htm file         html.extract (trafilatura: main text and metadata)
+    .pdf file                 pdf.extract (pypdf: text; title from metadata or first heading)
+    .txt / .md file           as it is (front matter optional, as in the corpus)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SourceError
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+SOURCE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+MAX_SOURCE_BYTES = 10 * 2**20  # a news page with inline scripts and styles is 0.5–3 MB; a PDF report a few MB
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What was read off a page or document, before it is written as a corpus article."""
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+    outlet: str | None = None
+    published: str | None = None  # YYYY-MM-DD, only when the source states it
+    author: str | None = None
+    url: str | None = None
+
+    def markdown(self, label: str) -> bytes:
+        """The corpus file: front matter and paragraphs (library.pasted_article_bytes writes it)."""
+        from ..library import pasted_article_bytes
+
+        if not self.paragraphs:
+            raise SourceError(label, "no article text was found in it")
+        title = self.title or ""
+        if not title.strip():
+            raise SourceError(label, "it has no title (no <title>, heading or document title)")
+        return pasted_article_bytes(title, "\n\n".join(self.paragraphs), outlet=self.outlet or "",
+                                    published=self.published or "", url=self.url or "", author=self.author or "")
+
+
+def is_link(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def article_from(source: str | Path) -> tuple[bytes, str, str]:
+    """(bytes to save, suffix, label for messages) for one SOURCE, or SourceError/ArticleError."""
+    text = str(source)
+    if is_link(text):
+        from . import urls
+
+        reply = urls.download(text)
+        return _from_bytes(reply.data, reply.kind, text, url=reply.url), ".md", text
+    if "://" in text.split("/", 1)[0] + "/" or text.lower().startswith(("ftp:", "file:", "data:", "javascript:")):
+        raise SourceError(text, "only http:// and https:// links can be added")
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if suffix not in SOURCE_SUFFIXES:
+        raise SourceError(text, f"cannot add '{suffix or 'no suffix'}' files: give a .txt, .md, .html, .htm or .pdf "
+                                "file, or an http(s):// link")
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise SourceError(text, f"the file is over {MAX_SOURCE_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(text, f"cannot be read ({exc.strerror})") from None
+    if suffix in TEXT_SUFFIXES:
+        return data, suffix, path.name
+    kind = "html" if suffix in HTML_SUFFIXES else "pdf"
+    return _from_bytes(data, kind, path.name), ".md", path.name
+
+
+def from_upload(data: bytes, name: str) -> tuple[bytes, str]:
+    """(bytes to save, suffix) for an uploaded file of any accepted kind (the browser's Articles tab)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return data, suffix
+    if suffix not in SOURCE_SUFFIXES:
+        raise SourceError(name, f"cannot add '{suffix or 'no suffix'}' files: give a .txt, .md, .html, .htm or .pdf file")
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SourceError(name, f"the file is over {MAX_SOURCE_BYTES // 2**20} MB")
+    return _from_bytes(data, "html" if suffix in HTML_SUFFIXES else "pdf", name), ".md"
+
+
+def _from_bytes(data: bytes, kind: str, label: str, *, url: str | None = None) -> bytes:
+    if kind == "pdf":
+        from . import pdf
+
+        extracted = pdf.extract(data, label)
+        if url and not extracted.url:
+            extracted = Extracted(extracted.title, extracted.paragraphs, extracted.outlet, extracted.published,
+                                  extracted.author, url)
+    else:
+        from . import html
+
+        extracted = html.extract(data, label, url=url)
+    return extracted.markdown(label)
+
+
+__all__ = ["Extracted", "article_from", "from_upload", "is_link", "SOURCE_SUFFIXES"]
