@@ -64,9 +64,9 @@ def test_the_page_still_shows_sources_and_panel(live_app):
     """The browser's own chat endpoint is private; the page is tested in Chromium (test_browser.py)."""
     info = client(live_app).view_api(print_info=False, return_format="dict")
     names = set(info["named_endpoints"])
-    assert {"/chat", "/list_articles", "/add_files", "/add_text", "/remove_article"} <= names
+    assert {"/chat", "/list_articles", "/add_files", "/add_url", "/add_text", "/remove_article"} <= names
     chat = info["named_endpoints"]["/chat"]["parameters"]
-    assert [p["parameter_name"] for p in chat] == ["question", "history"]
+    assert [p["parameter_name"] for p in chat] == ["question", "history", "since", "until"]
 
 
 def test_added_article_is_citable_at_once_and_removable(live_app):
@@ -157,3 +157,24 @@ def test_ten_concurrent_chats_all_answer(live_app):
         replies.setdefault(question, set()).add(text)
     assert all(len(texts) == 1 for texts in replies.values())  # the same question, the same answer, under load
     assert re.search(r"\[1\]", replies[CARD_QUESTION].pop())
+
+
+def test_a_link_added_through_the_api_is_cited_from_the_next_question(live_app, news_site):
+    api = client(live_app)
+    message, table, _, status = api.predict(f"{news_site.url}/pages/harbour-dredging.html", api_name="/add_url")
+    assert message.startswith("**Added** “Harbour dredging to begin in May after years of delay” "
+                              "(The Coastal Herald, 2025-03-14)"), message
+    saved = live_app.corpus / "harbour-dredging-to-begin-in-may-after-years-of-delay.md"
+    try:
+        assert saved.is_file() and any(row[2] == "2025-03-14" for row in table["data"])
+        question = "How much sand and silt will be moved from the harbour channel?"
+        text, data = ask(api, question)
+        assert "120,000" in text and data["citations"][0]["published"] == "2025-03-14"
+        text, data = api.predict(question, [], "", "2024-12-31", api_name="/chat")  # until: before it appeared
+        assert "120,000" not in text
+        with pytest.raises(Exception, match="since: 'May' is not a date; use YYYY-MM-DD"):
+            api.predict(question, [], "May", "", api_name="/chat")
+        message, *_ = api.predict("harbour-dredging.html", api_name="/add_url")
+        assert message.startswith("**Not added:** harbour-dredging.html: give a web address starting with http"), message
+    finally:
+        client(live_app).predict(saved.stem, api_name="/remove_article")

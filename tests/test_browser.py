@@ -108,6 +108,36 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     assert "storm" in page.inner_text("#chat")
 
 
+def test_a_link_added_in_the_page_is_citable_next_question(page, live_app, news_site):
+    page.get_by_role("tab", name="Articles").click()
+    page.fill("#add-link textarea, #add-link input", f"{news_site.url}/pages/school-meals.html")
+    page.click("#add-url")
+    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
+    assert "Northern Gazette, 2025-01-27" in page.inner_text("#articles-message")
+    assert "Free school meals extended" in page.inner_text("#articles-table")
+    saved = live_app.corpus / "free-school-meals-extended-to-all-primary-pupils.md"
+    try:
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "What did the head teacher say about hungry children?")
+        panel = page.inner_text("#sources-panel")
+        assert "Free school meals extended to all primary pupils" in panel and "Northern Gazette" in panel
+        assert "2025-01-27" in panel, panel
+        assert "hard to concentrate" in page.inner_text("#chat")
+    finally:
+        live_app.assistant.remove_article(saved.stem)
+
+
+def test_the_date_range_limits_the_answer(page):
+    page.click("#date-range button, #date-range .label-wrap")  # open the accordion
+    page.fill("#since textarea, #since input", "2030-01-01")
+    ask(page, "Why might Lukashenko deviate from Moscow?")
+    assert "don't cover" in last_answer(page)  # the seeds are undated: a date range leaves them out
+    page.fill("#since textarea, #since input", "2 April")
+    page.fill("#question textarea", "Who is Tom Røseth?")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes(\"is not a date\")", timeout=30_000)
+
+
 PAYLOADS = ("![pixel]({base}/md-image.png) [a link]({base}/md-link) <img src=\"{base}/html-image.png\"> "
             "<script>window.__pwned = 1</script> <a href=\"{base}/html-link\">x</a> "
             "<iframe src=\"{base}/frame\"></iframe> Bare address {base}/bare and www.example.invalid/page.")
