@@ -11,7 +11,10 @@ What is left here is tidying what it returns, by rules that hold for any news pa
   a name (a bio line such as "Sofia Marin is a transport planner" is not one);
 - the headline repeated in the text, a kicker or section label above it ("Opinion"), a
   dateline ("Updated 20 October · First published 17 October") and a pull quote that
-  repeats a sentence of the text are left out.
+  repeats a sentence of the text are left out, as is a closing appeal ("Local journalism
+  needs your support. Become a member today.");
+- a page laid out in tables, where the precise extraction finds nothing, is read again
+  with trafilatura's default balance of precision and recall.
 """
 from __future__ import annotations
 
@@ -29,6 +32,9 @@ _EDGES = " \t·|,;:–—-/"
 _SEPARATORS = (" | ", " - ", " – ", " — ", " · ", ": ")
 _DATELINE = re.compile(r"^(?:(?:last )?updated|(?:first |originally )?published|posted)\b[^.!?]{0,80}\d[^.!?]*$", re.I)
 _HOST = re.compile(r"^[\w.-]+\.[a-z]{2,}$|^[\w.-]+:\d+$|^\d+(\.\d+){3}$", re.I)
+_APPEAL = re.compile(r"(?i)\b(support (our|local|independent|quality) journalism|journalism needs your support|"
+                     r"become a (member|subscriber|supporter)|subscribe (now|today)|donate (now|today)|"
+                     r"sign up for our (free )?newsletter)\b")
 _SENTENCE_END = re.compile(r"[.!?…\"”’»)]$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÆØÅÄÖÜÉ][\w’'.-]*|van|von|de|da|der|den|al|bin|la|le)$")
 
@@ -36,17 +42,24 @@ _NAME_WORD = re.compile(r"^(?:[A-ZÆØÅÄÖÜÉ][\w’'.-]*|van|von|de|da|der|d
 def extract(data: bytes | str, label: str, *, url: str | None = None) -> Extracted:
     import trafilatura
 
-    try:
-        document = trafilatura.bare_extraction(
-            data, url=url, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
-            include_links=False, favor_precision=True, date_extraction_params=_DATES)
-    except Exception as exc:  # trafilatura raises lxml's and its own errors on broken input
-        raise SourceError(label, f"the page could not be read ({type(exc).__name__})") from None
+    document = None
+    for precise in (True, False):
+        try:
+            document = trafilatura.bare_extraction(
+                data, url=url, with_metadata=True, include_comments=False, include_tables=False, include_images=False,
+                include_links=False, favor_precision=precise, date_extraction_params=_DATES)
+        except Exception as exc:  # trafilatura raises lxml's and its own errors on broken input
+            raise SourceError(label, f"the page could not be read ({type(exc).__name__})") from None
+        if document is not None and (document.text or "").strip():
+            break
     if document is None or not (document.text or "").strip():
         raise SourceError(label, "no article text was found on the page")
     outlet = _clean(document.sitename)
+    titled = _outlet_from_title(data, document.title)
     if outlet is None or _HOST.match(outlet):  # trafilatura falls back to the host name: the last resort
-        outlet = _outlet_from_title(data, document.title) or (outlet.removeprefix("www.") if outlet else None)
+        outlet = titled or (outlet.removeprefix("www.") if outlet else None)
+    elif titled and " " not in outlet and _letters(titled).endswith(_letters(outlet)):
+        outlet = titled  # a handle ("@dailyember" → "Dailyember") spelt out in the <title>: "The Daily Ember"
     title = _title(document.title, outlet)
     lines = _body([line.strip() for line in document.text.splitlines() if line.strip()], title)
     return Extracted(title=title, paragraphs=tuple(lines), outlet=outlet, published=document.date or None,
@@ -58,10 +71,16 @@ def _body(lines: list[str], title: str | None) -> list[str]:
     lines = [line for line in lines if line.casefold() != folded_title and not _DATELINE.match(line)]
     while lines and len(lines[0].split()) <= 3 and not _SENTENCE_END.search(lines[0]):
         lines = lines[1:]  # a kicker or section label above the text
+    while lines and _APPEAL.search(lines[-1]):
+        lines = lines[:-1]  # "support our journalism", "become a member": the page asking, not the article
     # A pull quote repeats (part of) a sentence of another paragraph: keep that paragraph only.
     return [line for i, line in enumerate(lines)
             if not (len(line.split()) <= 30 and any(_core(line) in other for j, other in enumerate(lines)
                                                      if j != i and len(other) > len(line)))]
+
+
+def _letters(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
 
 
 def _core(line: str) -> str:
