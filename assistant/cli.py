@@ -126,7 +126,7 @@ def cmd_add(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             continue
         where = ", ".join(x for x in (info.outlet, info.published and info.published.isoformat()) if x)
-        print(f"added {info.path}: {info.title}" + (f" — {where}" if where else "") + f" [{info.passages} passages]")
+        print(f"added {info.path}: {info.title}" + (f" — {where}" if where else "") + f" [{info.passages} passage{'s' * (info.passages != 1)}]")
     if assistant.merging is not None:
         assistant.merging.join()  # fold the new segments in before the process exits
     return 2 if failed else 0

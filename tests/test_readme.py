@@ -38,9 +38,9 @@ def workdir(tmp_path):
 def test_the_python_api_example_runs_and_says_what_it_claims(workdir):
     [block] = [b for b in _blocks("python") if "from assistant import build_index, retrieve, ask" in b]
     claimed = re.search(r'follow\.query\s+# the rewritten query that was searched: "(.*)"', block).group(1)
-    out = _run(block + "\nprint(repr(follow.query)); print(type(hits[0]).__name__, answer.abstained)", workdir)
+    out = _run(block + "\nprint(repr(follow.query)); print(type(hits[0]).__name__, answer.abstained, recent)", workdir)
     assert out.splitlines()[-2] == repr(claimed)
-    assert out.splitlines()[-1] == "Hit False"
+    assert out.splitlines()[-1] == "Hit False []"
 
 
 def test_the_postgresql_example_runs(workdir):
@@ -72,3 +72,14 @@ def test_the_command_output_shown_is_what_the_commands_print(seed_index):
             if line in ("…", "") or line.endswith("…"):
                 continue  # shortened in the README
             assert line in printed.splitlines(), (command, line)
+
+
+def test_the_add_example_prints_what_it_shows(workdir, seed_index):
+    shown = README.split("### Adding web pages, links and PDFs", 1)[1].split("```", 2)[1]
+    [(command, output)] = re.findall(r"^\$ (python -m assistant add .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
+    shutil.copytree(seed_index, workdir / "index")
+    args = command.split()[3:] + ["--corpus", str(workdir / "corpus"), "--index", str(workdir / "index")]
+    result = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=ENV, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == output.strip()
