@@ -39,13 +39,9 @@ class InputError(AssistantError):
     """An argument a caller gave is malformed; the message names it (e.g. `since`)."""
 
 
-class SourceError(AssistantError):
-    """A web page, link or PDF to add cannot be fetched or read; the message names it."""
-
-    def __init__(self, source: str, reason: str):
-        super().__init__(f"{source}: {reason}")
-        self.source = str(source)
-        self.reason = reason
+class SourceError(ArticleError):
+    """A web page, link or PDF to add cannot be fetched or read; the message (and `path`)
+    names the link or file as the user gave it."""
 
 
 class ModelError(AssistantError):

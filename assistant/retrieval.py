@@ -7,7 +7,7 @@ BM25 score relative to the query's best, and the share of query words in the tit
 
 A date `Filter` restricts both candidate lists inside the store, before ranking. A question
 that asks for the newest ("latest", "most recent", "now", …) puts the passages scoring
-within `recency_margin` of the best newest first (see `recency_order`).
+within RECENCY_MARGIN of the best newest first (see `recency_order`).
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from .storage import EVERYTHING, Filter, parse_day
 
 RRF_K = 60
 CANDIDATES = 30
-# Close enough to prefer the newer for a "latest" question: 0.05 of the combined score is about
-# what separates two reports of one event from different days (chosen, not fitted: no data
-# with recency judgements exists here; tests/test_dates.py checks the rule, not the value).
+# Close enough to prefer the newer for a "latest" question, in combined-score units (which run
+# ~0.3–0.9). Chosen, not fitted: there is no data here with judgements of recency, so it is
+# kept small enough that only near-ties move; tests/test_dates.py checks the rule, not the value.
 RECENCY_MARGIN = 0.05
 _RECENCY = re.compile(r"(?i)\b(latest|newest|most recent(ly)?|recently|lately|currently|nowadays|now|today|"
                       r"this (week|month|year)|so far|still)\b")

@@ -66,6 +66,13 @@ def pg_url(pg_server) -> str:
     return pg_server.replace("/postgres?", f"/{name}?", 1)
 
 
+@pytest.fixture(params=["files", "postgresql"])
+def where(request, tmp_path):
+    """An index location of each backend (a directory, or a fresh database's URL): a test that
+    takes it runs once per backend, as txtai runs one suite over its ANN backends."""
+    return str(tmp_path / "index") if request.param == "files" else request.getfixturevalue("pg_url")
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     model = Embedder()

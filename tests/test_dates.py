@@ -22,11 +22,6 @@ QUESTIONS = ["What did the government decide about prices?", "Why might Lukashen
 STRIKE = "The ferry strike in Tromsø ended after the union accepted a new wage offer from the operator, Torghatten Nord."
 
 
-@pytest.fixture(params=["files", "postgresql"])
-def where(request, tmp_path):
-    return str(tmp_path / "index") if request.param == "files" else request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 def corpus(tmp_path):
     """The two undated seeds and ten Reuters stories dated March to June 1987."""
@@ -150,3 +145,24 @@ def test_cli_search_and_ask_take_since_and_until(corpus, tmp_path, capsys, embed
     assert exit_.value.code == 2 and "'March' is not a date; use YYYY-MM-DD" in capsys.readouterr().err
     assert cli.main(["search", "prices", "--since", "1988-01-01", "--until", "1987-01-01", "--index", str(index)]) == 2
     assert "is after until" in capsys.readouterr().err
+
+
+def test_filters_over_an_ivf_index(corpus, tmp_path, memo, monkeypatch):
+    """Over IVF segments a wide filter searches IVF with a selector of the admitted ids and a
+    narrow one searches its few passages exactly; both only ever return admitted passages."""
+    from assistant import ann
+
+    monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the corpus's ~60 passages count as a large index
+    searcher = _searcher(corpus, str(tmp_path / "index"), memo)
+    data = searcher.data
+    assert data.ann is not None
+    wide, narrow = Filter(since=dt.date(1987, 3, 28)), Filter(dt.date(1987, 4, 3), dt.date(1987, 4, 3))
+    assert len(_admitted_ids(data, wide)) > ann.FLAT_LIMIT >= len(_admitted_ids(data, narrow)) > 0
+    for window in (wide, narrow):
+        admitted = _admitted_ids(data, window)
+        for question in QUESTIONS:
+            vector = memo.encode_query(question)
+            found = data.dense(vector, 5, window)
+            assert found and set(found) <= set(admitted)
+            exact = [admitted[i] for i in np.argsort(-(data.passage_vectors(admitted) @ vector), kind="stable")[:5]]
+            assert len(set(found) & set(exact)) >= min(4, len(exact)), (window, question)

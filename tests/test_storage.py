@@ -19,12 +19,6 @@ FERRY = "---\ntitle: Ferry strike ends in Tromsø\noutlet: Nordlys\n---\nThe fer
 REUTERS = sorted((ROOT / "bench" / "data" / "reuters").glob("*.md"))
 
 
-@pytest.fixture(params=["files", "postgresql"])
-def where(request, tmp_path):
-    """An index location of each backend (a directory, or a fresh database's URL)."""
-    return str(tmp_path / "index") if request.param == "files" else request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
 def corpus(tmp_path):
     target = tmp_path / "corpus"
