@@ -178,3 +178,19 @@ def test_a_link_added_through_the_api_is_cited_from_the_next_question(live_app, 
         assert message.startswith("**Not added:** harbour-dredging.html: give a web address starting with http"), message
     finally:
         client(live_app).predict(saved.stem, api_name="/remove_article")
+
+
+def test_a_web_page_uploaded_through_the_api_keeps_its_metadata(live_app):
+    from newssite import PAGES
+
+    api = client(live_app)
+    message, table, _, _ = api.predict([gradio_client.handle_file(str(PAGES / "reindeer-herders.html"))],
+                                       api_name="/add_files")
+    assert message.startswith("**Added** “Reindeer herders win wind farm case at Supreme Court” "
+                              "(Arctic Review, 2023-06-21)"), message
+    saved = live_app.corpus / "reindeer-herders-win-wind-farm-case-at-supreme-court.md"
+    try:
+        assert saved.read_text(encoding="utf-8").startswith("---\ntitle: Reindeer herders win wind farm case at "
+                                                            "Supreme Court\noutlet: Arctic Review\npublished: 2023-06-21\n")
+    finally:
+        client(live_app).predict(saved.stem, api_name="/remove_article")

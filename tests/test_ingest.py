@@ -14,6 +14,7 @@ from assistant.corpus import parse_article, read_article
 from assistant.ingest import urls
 from conftest import CORPUS
 from newssite import PAGES, REPORT, REPORT_PDF
+from pdfs import make_pdf
 
 EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 _SENTENCES = re.compile(r"(?<=[.!?\"”»])\s+(?=[\"“«A-ZÆØÅ])")
@@ -72,6 +73,13 @@ def test_html_file_and_pdf_file(tmp_path):
     article = parse_article(data, "saved.md")
     assert article.title == REPORT[0][0] and article.byline == "Port Authority of Tromsø" and article.published is None
     assert [article.text[a:b] for a, b in article.paragraphs] == REPORT[0][1:] + REPORT[1]
+    titled = make_pdf(REPORT, title="Harbour traffic in 2024: the annual report")  # metadata wins over the heading
+    article = parse_article(ingest.from_upload(titled, "report.pdf")[0], "saved.md")
+    assert article.title == "Harbour traffic in 2024: the annual report" and article.text.startswith(REPORT[0][0])
+    with pytest.raises(SourceError, match="report.pdf: this is not a readable PDF"):
+        ingest.from_upload(b"%PDF-1.4 not really", "report.pdf")
+    with pytest.raises(SourceError, match=r"notes.docx: cannot add '.docx' files"):
+        ingest.from_upload(b"PK\x03\x04", "notes.docx")
 
 
 def test_link_errors_are_one_line_and_say_what_went_wrong(news_site):
