@@ -3,8 +3,11 @@ Articles tab to list, add and remove articles. Gradio is imported only by `build
 
 API endpoints (for gradio_client): /chat here; /list_articles, /add_files, /add_url, /add_text and
 /remove_article from the Articles tab (web_articles.py).
+
+No `from __future__ import annotations` here: gr.api reads /chat's return annotation as a
+real type to list its two outputs.
 """
-from __future__ import annotations
+import inspect
 
 from . import render
 from .answer import Answer
@@ -126,8 +129,10 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
                     with gr.Column(scale=2):
                         panel.render()
             remove_by_id = articles_tab(gr, demo, assistant)
-        gr.api(chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY)
-        gr.api(remove_by_id, api_name="remove_article")  # an id, not a choice of the page's list
+        # The whole docstring as the description: "Use via API" shows no per-parameter text for gr.api.
+        gr.api(chat, api_name="chat", concurrency_limit=CHAT_CONCURRENCY, api_description=inspect.getdoc(chat))
+        gr.api(remove_by_id, api_name="remove_article",  # an id, not a choice of the page's list
+               api_description=inspect.getdoc(remove_by_id))
     return demo
 
 

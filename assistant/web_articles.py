@@ -4,7 +4,6 @@ API endpoints it adds: /list_articles, /add_files, /add_url, /add_text, /remove_
 Every add goes through `Assistant.add_article`/`add_source`, so an article added here is
 checked, saved and indexed as from the CLI, and citable from the next question.
 """
-from __future__ import annotations
 
 import os
 from pathlib import Path

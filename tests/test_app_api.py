@@ -67,6 +67,10 @@ def test_the_page_still_shows_sources_and_panel(live_app):
     assert {"/chat", "/list_articles", "/add_files", "/add_url", "/add_text", "/remove_article"} <= names
     chat = info["named_endpoints"]["/chat"]["parameters"]
     assert [p["parameter_name"] for p in chat] == ["question", "history", "since", "until"]
+    endpoint = info["named_endpoints"]["/chat"]
+    assert [r["python_type"]["type"] for r in endpoint["returns"]] == ["str", "dict(str, Any)"]
+    assert all(f"{name}:" in endpoint["description"] for name in ("question", "history", "since", "until"))
+    assert "article_id:" in info["named_endpoints"]["/remove_article"]["description"]
 
 
 def test_added_article_is_citable_at_once_and_removable(live_app):
