@@ -1,5 +1,5 @@
-"""Every example in the README is real: its Python blocks run as written, and the command
-output it shows is what the commands print on the bundled corpus."""
+"""Every example in the README is real: its Python blocks and shell commands run as written,
+and the command output it shows is what the commands print on the bundled corpus."""
 from __future__ import annotations
 
 import os
@@ -83,3 +83,71 @@ def test_the_add_example_prints_what_it_shows(workdir, seed_index):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == output.strip()
+
+
+def _bash(marker: str) -> list[str]:
+    [block] = [b for b in _blocks("bash") if marker in b]
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_set_up_commands_are_what_ci_runs():
+    """The two set-up commands: CI (.ci/run) runs the test one on a fresh clone, and the app one
+    differs only in the requirements file and its last step, `python app.py` (test_app_start.py)."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    [app] = _bash("requirements.txt")
+    [tests] = _bash("requirements-dev.txt")
+    steps = tests.split(" && ")
+    assert steps == ["python3 -m venv .venv", ".venv/bin/pip install -r requirements-dev.txt", ".venv/bin/python -m pytest -q"]
+    assert all(step.replace(" -r", " -q -r") in ci or step in ci for step in steps)
+    assert app.split(" && ") == [steps[0], steps[1].replace("-dev", ""), ".venv/bin/python app.py"]
+
+
+def test_pip_install_gives_a_package_and_console_script_that_work_from_any_directory(tmp_path):
+    """The "Install as a package" block, run as written from outside the repository: `pip install .`
+    (into a target folder, offline, without dependencies: the test's environment has them),
+    then its two `news-assistant` commands with ~ a fresh home holding a copy of the corpus."""
+    commands = _bash("pip install .")
+    assert commands[0] == "pip install ." and all(c.startswith("news-assistant ") for c in commands[1:])
+    source, target, home = tmp_path / "src", tmp_path / "site", tmp_path / "home"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "index", "results", ".git", "__pycache__",
+                                                                "data", "docs"))
+    shutil.copytree(CORPUS, home / "news")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+                    "--target", str(target), str(source)], check=True, capture_output=True, timeout=300)
+    assert (target / "assistant" / "answer" / "reader.json").is_file()  # package data travels with it
+    env = dict(ENV, HOME=str(home), PYTHONPATH=str(target))
+    for command in commands[1:]:
+        args = [a.strip('"').replace("~", str(home)) for a in re.findall(r'"[^"]*"|\S+', command)]
+        result = subprocess.run([str(target / "bin" / "news-assistant"), *args[1:]], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+    assert "ISKP have claimed responsibility" in result.stdout and "[1]" in result.stdout
+
+
+def test_the_scaling_out_commands_run_against_a_real_server(pg_url):
+    """The "Scaling out" block with DATABASE_URL set to a real PostgreSQL + pgvector: the index
+    command builds it, and both app processes serve from it at once (from the repository, as
+    the README's other commands, over the bundled corpus, which is only read)."""
+    from conftest import free_port, interrupt, output_until_serving
+
+    lines = _bash("DATABASE_URL")
+    assert lines[0].startswith("export DATABASE_URL=postgresql://")
+    env = dict(ENV, DATABASE_URL=pg_url)
+    apps = []
+    try:
+        for line in lines[1:]:
+            args = [a.strip('"').replace("$DATABASE_URL", pg_url) for a in re.findall(r'"[^"]*"|\S+', line.rstrip("& "))]
+            args = [str(free_port()) if previous == "--port" else a for previous, a in zip([""] + args, args)]
+            command = [sys.executable, *args[1:]] if args[0] == "python" else args
+            if line.endswith("&"):
+                apps.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                             stderr=subprocess.STDOUT, text=True))
+            else:
+                result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                assert result.returncode == 0, result.stderr[-2000:]
+        assert len(apps) == 2
+        for app in apps:
+            assert output_until_serving(app).splitlines()[-1].startswith("Serving at"), "an app did not start"
+    finally:
+        for app in apps:
+            interrupt(app)
