@@ -119,10 +119,10 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
                             textbox=gr.Textbox(placeholder="Ask about the articles…", elem_id="question", submit_btn=True),
                             additional_outputs=[panel], examples=[[q, None, None] for q in examples] or None,
                             additional_inputs=[
-                                gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any date", elem_id="since"),
-                                gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="any date", elem_id="until")],
+                                gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any date", elem_id="since", render=False),
+                                gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="any date", elem_id="until", render=False)],
                             additional_inputs_accordion=gr.Accordion("Date range: only articles published in it",
-                                                                     open=False, elem_id="date-range"),
+                                                                     open=False, elem_id="date-range", render=False),
                             concurrency_limit=CHAT_CONCURRENCY, fill_height=True,
                             api_visibility="private",  # its /chat keeps each client's history on the server
                         )
