@@ -166,9 +166,9 @@ class Searcher:
         bm25 = np.asarray(query.bm25.scores(ids), dtype=np.float32)
         bm25 = bm25 / query.bm25.best if query.bm25.best > 0 else bm25
         title = np.zeros(len(ids), dtype=np.float32)
-        if query.words:
-            shares = {aid: len(query.words & set(lexical.tokenize([meta["title"]])[0])) / len(query.words)
-                      for aid, meta in articles.items()}
+        if query.words and articles:  # one tokenizer call for all titles: ~0.1 ms each when called one by one
+            titles = lexical.tokenize([meta["title"] for meta in articles.values()])
+            shares = {aid: len(query.words & set(words)) / len(query.words) for aid, words in zip(articles, titles)}
             title = np.array([shares[passages[pid].article_id] for pid in ids], dtype=np.float32)
         return {"dense": dense, "sentence": sentence, "bm25": bm25, "title": title, "best": best}
 

@@ -177,3 +177,36 @@ def test_two_processes_share_one_database(tmp_path, pg_url):
         assert "Tuesday" in text and "Ferry strike ends in Tromsø" in json.dumps(cited, ensure_ascii=False)
     finally:
         interrupt(app)
+
+
+def test_maxscore_top_k_is_the_full_bm25_aggregate(tmp_path, pg_url, memo):
+    """BM25's MaxScore top k (pg/bm25.py) returns the full aggregate's passages and scores, or
+    hands over to it when its bound cannot prove the result; both paths are taken here."""
+    import numpy as np
+
+    from assistant import lexical
+    from assistant.pg import bm25
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    for path in sorted((ROOT / "bench" / "data" / "reuters").glob("*.md")):
+        shutil.copy(path, corpus / path.name)
+    build_index(corpus, pg_url, embedder=memo, progress=False)
+    data = storage.locate(pg_url).open()
+    questions = ["What did the Polish government decide about food and fuel prices?", "cocoa buffer stock rules",
+                 "Why might Lukashenko deviate from Moscow?", "said the company", "GM second quarter car output",
+                 "supercomputer sale to India", "the price of platinum in 1991", "Noranda mine Quebec help"]
+    proved = 0
+    for question in questions:
+        query = data.lexical(lexical.tokenize([question])[0])
+        for k in (5, 30):
+            full = data.rows(bm25._BM25.format(where=""), {"terms": query.terms, "k1": lexical.K1, "b": lexical.B, "k": k})
+            found = query._maxscore(k)
+            if found is None:
+                continue
+            proved += 1
+            assert [pid for pid, _ in found] == [pid for pid, _ in full], (question, k)
+            np.testing.assert_allclose([s for _, s in found], [s for _, s in full], rtol=1e-9)
+        assert query.top(30) == [pid for pid, _ in data.rows(bm25._BM25.format(where=""), {
+            "terms": query.terms, "k1": lexical.K1, "b": lexical.B, "k": 30})]
+    assert 4 <= proved < 2 * len(questions)  # the bound proves most, and some fall back

@@ -85,9 +85,11 @@ class Connections:
         """A pooled connection for one `with` block."""
         return self._get_pool().connection()
 
-    def rows(self, sql: str, params=None) -> list[tuple]:
+    def rows(self, sql: str, params=None, *, binary: bool = False) -> list[tuple]:
+        """`binary`: results in PostgreSQL's binary format (vectors and bytea arrive as raw
+        bytes instead of text to parse: 55 passage vectors 9.9 -> 1.1 ms)."""
         with self.connection() as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(sql, params, binary=binary).fetchall()
 
     def close(self) -> None:
         with self._lock:

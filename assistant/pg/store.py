@@ -1,37 +1,26 @@
 """Reading the PostgreSQL backend: the `PassageStore` protocol in SQL.
 
-Nothing is cached across questions but the metadata row of the view's version: every query
-reads the live tables, so an article another process added or removed is seen at once.
-BM25 is the file store's formula (lexical.idf, lexical.weight), computed from the postings
-with the live collection's statistics, which the writer keeps in the metadata row.
+Nothing is cached across versions: every search reads the live tables, so an article
+another process added or removed is seen at once. Within one version a view keeps the
+vectors of the passages it last fetched, because a question fetches its candidates' text
+and then their vectors: one statement instead of three. A passage id's content never
+changes (a changed article gets new ids), and any change makes a new version and view.
+BM25 (bm25.py) is the file store's formula, computed from the postings with the live
+collection's statistics, which the writer keeps in the metadata row.
 """
 from __future__ import annotations
 
 import json
+import threading
 from functools import cached_property
 
 import numpy as np
 
-from .. import lexical
 from ..storage import EVERYTHING, Filter, StoreInfo
 from ..types import StoredPassage
+from .bm25 import PgLexical
 from .schema import SCHEMA
 
-_BM25 = f"""
-WITH stats AS (
-    SELECT greatest((value->>'documents')::float8, 1) AS n,
-           (value->>'total_length')::float8 / greatest((value->>'documents')::float8, 1) AS average
-    FROM {SCHEMA}.meta WHERE key = 'index'),
-q AS (SELECT t.term, ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS idf
-      FROM {SCHEMA}.terms t, stats s WHERE t.term = ANY(%(terms)s))
-SELECT p.passage_id, sum(q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.length / s.average))) AS score
-FROM q JOIN {SCHEMA}.postings p ON p.term = q.term CROSS JOIN stats s
-WHERE p.term = ANY(%(terms)s) {{where}}
-GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(k)s
-"""
-# Passages of articles published in the filter's range (ISO dates sort as text; undated: NULL, never in range).
-_ADMITTED = f"""SELECT ps.id FROM {SCHEMA}.passages ps JOIN {SCHEMA}.articles a ON a.id = ps.article_id
-               WHERE a.published BETWEEN %(since)s AND %(until)s"""
 _DENSE_FILTERED = f"""
 WITH found AS MATERIALIZED (
     SELECT ps.id, ps.embedding <#> %(vector)s AS distance
@@ -40,52 +29,15 @@ WITH found AS MATERIALIZED (
 SELECT id FROM found ORDER BY distance, id
 """
 _PASSAGE = "id, article_id, ordinal, text, start_char, end_char, first_paragraph, last_paragraph, sentences"
+_WITH_VECTORS = f"""SELECT {", ".join("p." + c for c in _PASSAGE.split(", "))}, p.embedding, s.vectors
+FROM {SCHEMA}.passages p LEFT JOIN {SCHEMA}.sentence_vectors s ON s.passage_id = p.id WHERE p.id = ANY(%s)"""
+KEPT_VECTORS = 4096  # passages whose vectors a view keeps: a question's ~60 candidates, for many threads at once
 
 
 def _passage(row) -> StoredPassage:
     pid, aid, ordinal, text, start, end, first, last, sentences = row
     sentences = sentences if isinstance(sentences, list) else json.loads(sentences)
     return StoredPassage(pid, aid, ordinal, text, start, end, (first, last), tuple(map(tuple, sentences)))
-
-
-class PgLexical:
-    """BM25 of one query; the ranked list is fetched once, as deep as first asked for."""
-
-    def __init__(self, store: "PgStore", tokens: list[str], where: Filter = EVERYTHING):
-        self.store = store
-        self.where = where
-        self.terms = list(dict.fromkeys(tokens))  # a repeated query word counts once, as in the file store
-        self._ranked: list[tuple[int, float]] | None = None
-        self._depth = 0
-
-    def _run(self, k: int, ids=None) -> list[tuple[int, float]]:
-        if not self.terms:
-            return []
-        where = "AND p.passage_id = ANY(%(ids)s)" if ids is not None else ""
-        if self.where.active:
-            where += f" AND p.passage_id IN ({_ADMITTED})"
-        since, until = self.where.iso_range()
-        params = {"terms": self.terms, "k1": lexical.K1, "b": lexical.B, "k": k, "ids": ids,
-                  "since": since, "until": until}
-        return [(int(i), float(s)) for i, s in self.store.rows(_BM25.format(where=where), params)]
-
-    def top(self, k: int) -> list[int]:
-        if self._ranked is None or k > self._depth:
-            self._ranked, self._depth = self._run(k), k
-        return [pid for pid, _ in self._ranked[:k]]
-
-    @property
-    def best(self) -> float:
-        if self._ranked is None:
-            self.top(30)
-        return self._ranked[0][1] if self._ranked else 0.0
-
-    def scores(self, ids) -> np.ndarray:
-        known = dict(self._ranked or [])
-        missing = [int(i) for i in ids if int(i) not in known]
-        if missing:
-            known.update(self._run(len(missing), missing))
-        return np.array([known.get(int(i), 0.0) for i in ids], dtype=np.float32)
 
 
 class PgStore:
@@ -95,9 +47,11 @@ class PgStore:
         self.location = location
         self.meta = meta
         self.version = meta["uid"]
+        self._vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id → (passage, sentences), float32
+        self._lock = threading.Lock()
 
-    def rows(self, sql: str, params=None) -> list[tuple]:
-        return self.location.connections.rows(sql, params)
+    def rows(self, sql: str, params=None, *, binary: bool = False) -> list[tuple]:
+        return self.location.connections.rows(sql, params, binary=binary)
 
     @property
     def size(self) -> int:
@@ -130,27 +84,46 @@ class PgStore:
         return PgLexical(self, tokens, where)
 
     def passages(self, ids) -> dict[int, StoredPassage]:
+        """The live passages among `ids`, fetched with their vectors (kept for the calls below)."""
         ids = [int(i) for i in ids]
-        found = self.rows(f"SELECT {_PASSAGE} FROM {SCHEMA}.passages WHERE id = ANY(%s)", (ids,)) if ids else []
-        return {r[0]: _passage(r) for r in found}
+        found = self.rows(_WITH_VECTORS, (ids,), binary=True) if ids else []
+        with self._lock:
+            if len(self._vectors) + len(found) > KEPT_VECTORS:
+                self._vectors.clear()
+            for row in found:
+                self._vectors[row[0]] = self._decode(row[-2], row[-1])
+        return {r[0]: _passage(r[:-2]) for r in found}
+
+    def _decode(self, embedding, sentences) -> tuple[np.ndarray, np.ndarray]:
+        vector = embedding.to_numpy() if hasattr(embedding, "to_numpy") else np.asarray(embedding)  # pgvector: a Vector
+        rows = np.frombuffer(sentences, dtype=np.float16).reshape(-1, self.dimension) if sentences else \
+            np.zeros((0, self.dimension), dtype=np.float16)
+        return vector.astype(np.float32), rows.astype(np.float32)
+
+    def _vectors_of(self, ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        with self._lock:
+            known = {pid: self._vectors[pid] for pid in ids if pid in self._vectors}
+        missing = [pid for pid in ids if pid not in known]
+        if missing:
+            sql = (f"SELECT p.id, p.embedding, s.vectors FROM {SCHEMA}.passages p LEFT JOIN {SCHEMA}.sentence_vectors s "
+                   "ON s.passage_id = p.id WHERE p.id = ANY(%s)")
+            known.update((pid, self._decode(e, s)) for pid, e, s in self.rows(sql, (missing,), binary=True))
+        return known
 
     def passage_vectors(self, ids) -> np.ndarray:
         ids = [int(i) for i in ids]
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
-        found = dict(self.rows(f"SELECT id, embedding FROM {SCHEMA}.passages WHERE id = ANY(%s)", (ids,))) if ids else {}
+        known = self._vectors_of(ids)
         for i, pid in enumerate(ids):
-            if pid in found:
-                vector = found[pid]
-                out[i] = vector.to_numpy() if hasattr(vector, "to_numpy") else vector  # pgvector ≥ 0.4: a Vector
+            if pid in known:
+                out[i] = known[pid][0]
         return out
 
     def sentence_vectors(self, ids) -> list[np.ndarray]:
         ids = [int(i) for i in ids]
-        sql = f"SELECT passage_id, vectors FROM {SCHEMA}.sentence_vectors WHERE passage_id = ANY(%s)"
-        found = dict(self.rows(sql, (ids,))) if ids else {}
+        known = self._vectors_of(ids)
         empty = np.zeros((0, self.dimension), dtype=np.float32)
-        return [np.frombuffer(found[p], dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
-                if p in found else empty for p in ids]
+        return [known[p][1] if p in known else empty for p in ids]
 
     def article_metas(self, article_ids) -> dict[str, dict]:
         ids = list(dict.fromkeys(article_ids))

@@ -51,6 +51,12 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
     if change.passages:
         documents, total_length = _insert(conn, change, documents, total_length)
     if fresh_start:
+        # Postings are copied in passage order, so one term's rows lie scattered over the whole
+        # table and BM25 reads a heap page per posting. Ordered by (term, passage) they lie
+        # together: measured at 100k passages, BM25 SQL p50 76 -> 22 ms (bench/README.md).
+        # Later adds append a few rows per term; a --rebuild orders everything again.
+        checkpoint("cluster postings")
+        conn.execute(f"CLUSTER {SCHEMA}.postings USING postings_pkey")
         checkpoint("build HNSW")
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute(HNSW)
