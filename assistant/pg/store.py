@@ -31,7 +31,7 @@ SELECT id FROM found ORDER BY distance, id
 _PASSAGE = "id, article_id, ordinal, text, start_char, end_char, first_paragraph, last_paragraph, sentences"
 _WITH_VECTORS = f"""SELECT {", ".join("p." + c for c in _PASSAGE.split(", "))}, p.embedding, s.vectors
 FROM {SCHEMA}.passages p LEFT JOIN {SCHEMA}.sentence_vectors s ON s.passage_id = p.id WHERE p.id = ANY(%s)"""
-KEPT_VECTORS = 4096  # passages whose vectors a view keeps: a question's ~60 candidates, for many threads at once
+KEPT_VECTORS = 1024  # passages whose vectors a view keeps (~16 MB): a question's ~60 candidates, for 16 threads at once
 
 
 def _passage(row) -> StoredPassage:
