@@ -95,6 +95,8 @@ def test_link_errors_are_one_line_and_say_what_went_wrong(news_site):
         "http://127.0.0.1:9/closed": "cannot be reached",
         "ftp://example.org/story.html": "only http:// and https:// links can be added",
         "file:///etc/passwd": "only http:// and https:// links can be added",
+        "sftp://example.org/page.html": "only http:// and https:// links can be added",
+        "data:text/html,<p>hello</p>": "only http:// and https:// links can be added",
     }
     for link, reason in cases.items():
         with pytest.raises(SourceError) as error:

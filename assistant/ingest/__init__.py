@@ -13,6 +13,7 @@ writes: `article_from` returns the bytes and the suffix to save them under.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
 SOURCE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+_OTHER_SCHEME = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*://|(?:data|javascript|mailto|file):)")  # ftp://, file:…
 MAX_SOURCE_BYTES = 10 * 2**20  # a news page with inline scripts and styles is 0.5–3 MB; a PDF report a few MB
 
 
@@ -61,7 +63,7 @@ def article_from(source: str | Path) -> tuple[bytes, str, str]:
 
         reply = urls.download(text)
         return _from_bytes(reply.data, reply.kind, text, url=reply.url), ".md", text
-    if "://" in text.split("/", 1)[0] + "/" or text.lower().startswith(("ftp:", "file:", "data:", "javascript:")):
+    if _OTHER_SCHEME.match(text):
         raise SourceError(text, "only http:// and https:// links can be added")
     path = Path(text)
     suffix = path.suffix.lower()
