@@ -14,7 +14,7 @@ writes: `article_from` returns the bytes and the suffix to save them under.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import SourceError
@@ -76,10 +76,7 @@ def article_from(source: str | Path) -> tuple[bytes, str, str]:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(text, f"cannot be read ({exc.strerror})") from None
-    if suffix in TEXT_SUFFIXES:
-        return data, suffix, path.name
-    kind = "html" if suffix in HTML_SUFFIXES else "pdf"
-    return _from_bytes(data, kind, path.name), ".md", path.name
+    return (*from_upload(data, path.name), path.name)
 
 
 def from_upload(data: bytes, name: str) -> tuple[bytes, str]:
@@ -100,8 +97,7 @@ def _from_bytes(data: bytes, kind: str, label: str, *, url: str | None = None) -
 
         extracted = pdf.extract(data, label)
         if url and not extracted.url:
-            extracted = Extracted(extracted.title, extracted.paragraphs, extracted.outlet, extracted.published,
-                                  extracted.author, url)
+            extracted = replace(extracted, url=url)
     else:
         from . import html
 
