@@ -113,6 +113,7 @@ def cmd_ask(args) -> int:
 
 def cmd_add(args) -> int:
     """Each SOURCE into the corpus and the index; one line per source; exit 2 if any failed."""
+    from .dates import outlet_and_date
     from .errors import AssistantError
     from .service import Assistant
 
@@ -125,7 +126,7 @@ def cmd_add(args) -> int:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
             continue
-        where = ", ".join(x for x in (info.outlet, info.published and info.published.isoformat()) if x)
+        where = outlet_and_date(info.outlet, info.published)
         print(f"added {info.path}: {info.title}" + (f" — {where}" if where else "") + f" [{info.passages} passage{'s' * (info.passages != 1)}]")
     if assistant.merging is not None:
         assistant.merging.join()  # fold the new segments in before the process exits

@@ -20,7 +20,9 @@ class Filter:
 
     def __post_init__(self):
         if self.since and self.until and self.since > self.until:
-            raise ValueError(f"since {self.since} is after until {self.until}")
+            from .errors import InputError
+
+            raise InputError(f"since {self.since} is after until {self.until}: swap them")
 
     @property
     def active(self) -> bool:
@@ -56,9 +58,7 @@ def date_filter(since: str | dt.date | None = None, until: str | dt.date | None 
             days[name] = dt.date.fromisoformat(str(value).strip())
         except ValueError:
             raise InputError(f"{name}: {str(value)!r} is not a date; use YYYY-MM-DD") from None
-    if days["since"] and days["until"] and days["since"] > days["until"]:
-        raise InputError(f"since {days['since']} is after until {days['until']}: swap them")
-    return Filter(days["since"], days["until"])
+    return Filter(days["since"], days["until"])  # which refuses since after until
 
 
 def parse_day(published: str | dt.date | None) -> dt.date | None:
@@ -66,6 +66,16 @@ def parse_day(published: str | dt.date | None) -> dt.date | None:
     if not published:
         return None
     return published if isinstance(published, dt.date) else dt.date.fromisoformat(str(published)[:10])
+
+
+def iso(day: dt.date | None) -> str | None:
+    """A date as index metadata, JSON and listings show it (YYYY-MM-DD); None when undated."""
+    return day.isoformat() if day else None
+
+
+def outlet_and_date(outlet: str | None, day: dt.date | None) -> str:
+    """"Nordlys, 2024-04-02", leaving out what is unknown: how sources and listings name where and when."""
+    return ", ".join(x for x in (outlet, iso(day)) if x)
 
 
 def day_number(published: str | dt.date | None) -> int:

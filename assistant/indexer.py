@@ -11,6 +11,7 @@ from . import lexical, storage
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
+from .dates import iso
 from .embedding import Embedder
 from .errors import ArticleError, CorpusError
 from .storage import ChangeSet, ModelInfo, PassageStore
@@ -100,7 +101,7 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
 def _article_entry(article: Article, stat: tuple[int, int], passage_ids: list[int], sentences: int) -> dict:
     return {
         "id": article.id, "path": article.path, "hash": article.content_hash, "title": article.title,
-        "outlet": article.outlet, "published": article.published.isoformat() if article.published else None, "url": article.url,
+        "outlet": article.outlet, "published": iso(article.published), "url": article.url,
         "byline": article.byline, "paragraphs": len(article.paragraphs), "passages": passage_ids,
         "sentences": sentences, "size": stat[0], "mtime_ns": stat[1],
         "text_hash": text_hash(article.text),  # finds the same article added again under another name

@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict
 
 from .answer import Answer, Citation
+from .dates import iso
 from .retrieval import Hit
 
 
@@ -54,12 +55,8 @@ def to_dict(answer: Answer) -> dict:
     return data
 
 
-def _day(published) -> str | None:
-    return published.isoformat() if published else None
-
-
 def _source(hit: Hit) -> dict:
-    return {"title": hit.title, "outlet": hit.outlet, "published": _day(hit.published), "url": hit.url, "file": hit.path,
+    return {"title": hit.title, "outlet": hit.outlet, "published": iso(hit.published), "url": hit.url, "file": hit.path,
             "paragraphs": hit.paragraph_label, "passage": hit.text}
 
 
@@ -102,7 +99,7 @@ def highlighted(citation: Citation) -> str:
 
 
 def _where(hit: Hit) -> str:
-    return " · ".join(x for x in (hit.outlet, _day(hit.published) or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
+    return " · ".join(x for x in (hit.outlet, iso(hit.published) or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
                                   f"{hit.paragraph_label.lstrip('¶')}") if x)
 
 

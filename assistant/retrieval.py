@@ -21,6 +21,7 @@ from . import lexical
 from .embedding import Embedder
 from .index import Index, LexicalScores
 from .segment import StoredPassage
+from .dates import outlet_and_date
 from .storage import EVERYTHING, Filter, parse_day
 
 RRF_K = 60
@@ -65,7 +66,7 @@ class Hit:
 
     def source_label(self) -> str:
         """`Title — Outlet, date`, leaving out what is unknown."""
-        where = ", ".join(x for x in (self.outlet, self.published and self.published.isoformat()) if x)
+        where = outlet_and_date(self.outlet, self.published)
         return f"{self.title} — {where}" if where else self.title
 
 

@@ -22,7 +22,7 @@ from typing import ContextManager, Protocol, Sequence
 
 import numpy as np
 
-from .dates import EVERYTHING, Filter, date_filter, day_number, parse_day  # noqa: F401 (part of the protocol)
+from .dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
 from .types import StoredPassage
 
 

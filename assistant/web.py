@@ -12,9 +12,8 @@ import inspect
 from . import render
 from .answer import Answer
 from .answer.conversation import history_pairs
-from .errors import AssistantError
+from .errors import AssistantError, InputError
 from .service import Assistant
-from .storage import date_filter
 from .web_articles import articles_tab
 
 EXAMPLES = (
@@ -71,12 +70,10 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             yield [gr.ChatMessage(content="Type a question about the articles.")], PANEL_EMPTY
             return
         try:
-            date_filter(since, until)  # a bad date is said in the chat, where the reader looks
-        except AssistantError as exc:
+            answer = assistant.ask(question, history=history_pairs(history), since=since, until=until)
+        except InputError as exc:  # a bad date is said in the chat, where the reader looks
             yield [gr.ChatMessage(content=f"Date range: {render.escape_markdown(str(exc))}")], PANEL_EMPTY
             return
-        try:
-            answer = assistant.ask(question, history=history_pairs(history), since=since or None, until=until or None)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         # Sent as soon as it is composed (an extractive answer is whole at once; no pacing).
@@ -99,7 +96,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             raise gr.Error("Ask a question: the question is empty.")
         pairs = [(str(turn[0]), str(turn[1]) if len(turn) > 1 else "") for turn in (history or []) if turn]
         try:
-            answer = assistant.ask(question, history=pairs, since=since or None, until=until or None)
+            answer = assistant.ask(question, history=pairs, since=since, until=until)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer.text, render.to_api(answer)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from . import ingest, render
+from .dates import iso, outlet_and_date
 from .errors import AssistantError, SourceError
 from .library import MAX_UPLOAD_BYTES, check_size, pasted_article_bytes
 from .service import Assistant
@@ -18,7 +19,7 @@ FILE_TYPES = list(ingest.SOURCE_SUFFIXES)
 
 
 def article_rows(articles) -> list[list]:
-    return [[a.title, a.outlet or "", a.published.isoformat() if a.published else "", a.passages, a.path]
+    return [[a.title, a.outlet or "", iso(a.published) or "", a.passages, a.path]
             for a in articles[:LIST_LIMIT]]
 
 
@@ -33,7 +34,7 @@ def passages(n: int) -> str:
 
 
 def _added(info, report) -> str:
-    where = ", ".join(x for x in (info.outlet, info.published and info.published.isoformat()) if x)
+    where = outlet_and_date(info.outlet, info.published)
     return (f"**Added** “{render.escape_markdown(info.title)}”" + (f" ({render.escape_markdown(where)})" if where else "")
             + f": {passages(info.passages)}, indexed in {report.seconds:.1f} s. "
             "Its passages can be cited from the next question on.")
