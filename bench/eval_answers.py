@@ -1,7 +1,10 @@
 """Answer quality through the real ask(): our own questions (tune and test halves reported
 apart), the seed dev questions (a smoke test), and ask() latency beside retrieve().
 
-    python bench/eval_answers.py
+    python bench/eval_answers.py [--tune-only] [--show]
+
+`--tune-only` leaves the test half out (while changing anything, look at the tune half
+only; the test half is for the report); `--show` prints each own question's answer.
 
 The reader's SQuAD figures are cross-validated by article in bench/fit_reader.py (asking
 SQuAD through the shipped reader here would report figures on its own training data).
@@ -11,6 +14,7 @@ is indexed, the fact is not), how many are declined; fragments in any answer.
 """
 from __future__ import annotations
 
+import argparse
 import re
 import time
 
@@ -35,11 +39,13 @@ def fragments(text: str) -> list[str]:
     return bad
 
 
-def evaluate(assistant: Assistant, questions: list[dict]) -> dict:
+def evaluate(assistant: Assistant, questions: list[dict], show: bool = False) -> dict:
     n = cited = in_text = declined_pos = neg = declined_neg = 0
     broken = []
     for q in questions:
         answer = assistant.ask(q["question"])
+        if show:
+            print(f"{q['id']} {q['question']}\n  -> {answer.text} ({answer.confidence:.2f})")
         broken += fragments(answer.text) if not answer.abstained else []
         if not q["answerable"]:
             neg += 1
@@ -90,11 +96,15 @@ def latency(assistant: Assistant, questions: list[str]) -> tuple[str, str]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tune-only", action="store_true", help="leave the test half out")
+    parser.add_argument("--show", action="store_true", help="print each own question's answer")
+    args = parser.parse_args()
     embedder = Embedder()
     own = Assistant(own_index(embedder))
     questions = load_own()
-    for half in ("tune", "test"):
-        result = evaluate(own, [q for q in questions if q["split"] == half])
+    for half in ("tune",) if args.tune_only else ("tune", "test"):
+        result = evaluate(own, [q for q in questions if q["split"] == half], args.show)
         print(f"Own questions, {half} half:")
         print(table([[k, v] for k, v in result.items() if not k.startswith("_")], ["measure", "value"]))
         for piece in result["_broken"]:

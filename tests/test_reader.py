@@ -11,21 +11,32 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, ask
 from assistant.answer import candidates as cands
-from assistant.answer import scorer
+from assistant.answer import reader, scorer
 from assistant.errors import ModelError
 
 DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 
 
 def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
-    reader = scorer.load_reader()
-    assert 0 < reader.threshold < 1 and reader.coef.shape == (len(scorer.FEATURES),)
-    assert reader.info["by"] == "article" and "held_out" in reader.info
-    params = json.loads(scorer.READER_FILE.read_text(encoding="utf-8"))
-    for change, message in (({"version": 99}, "version 99"), ({"features": ["similarity"]}, "other features"),
-                            ({"coef": [0.0]}, "damaged"), ({"format": "pickle"}, "re-fit")):
+    shipped = reader.load_reader()
+    assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(scorer.FEATURES),)
+    assert shipped.abstainer.coef.shape == (len(scorer.QUESTION_FEATURES),)
+    assert shipped.info["by"] == "article" and "held_out" in shipped.info
+    params = json.loads(reader.READER_FILE.read_text(encoding="utf-8"))
+    assert reader.params_of(shipped.ranker, shipped.abstainer, shipped.threshold, shipped.info) == params
+    ranker, abstainer = params["ranker"], params["abstainer"]
+    for change, message in (({"version": 99}, "version 99"), ({"format": "pickle"}, "re-fit"),
+                            ({"ranker": {**ranker, "features": ["similarity"]}}, "ranker was fitted on other features"),
+                            ({"abstainer": {**abstainer, "coef": [0.0]}}, "damaged"),
+                            ({"abstainer": {**abstainer, "scale": [0.0] * len(abstainer["scale"])}}, "not positive"),
+                            ({"ranker": {**ranker, "mean": [float("nan")] * len(ranker["mean"])}}, "not finite"),
+                            ({"threshold": 1.5}, "outside"), ({"threshold": None}, "damaged")):
         with pytest.raises(ModelError, match=message):
-            scorer.reader_from({**params, **change}, "reader.json")
+            reader.reader_from({**params, **change}, "reader.json")
+    broken = tmp_path / "reader.json"
+    broken.write_text(reader.READER_FILE.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    with pytest.raises(ModelError, match="Cannot read"):
+        reader.load_reader(broken)
 
 
 LABEL = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ ", min_size=3, max_size=20).filter(lambda s: s.strip() and s[0] != " ")

@@ -3,7 +3,8 @@
     base.py          Answer, Citation, the Composer protocol, the shared abstention decision
     extractive.py    the composer that copies and cites sentences of the passages
     candidates.py    which sentences may answer (fragment rules)
-    scorer.py        the reader: P(sentence answers the question), fitted, in reader.json
+    scorer.py        what the reader sees: sentence and question features
+    reader.py        the fitted reader (ranker + abstainer), loaded from the versioned reader.json
     quotes.py        who said a quote
     conversation.py  follow-up questions
 """

@@ -32,7 +32,7 @@ class Answer:
     citations: tuple[Citation, ...]
     hits: tuple[Hit, ...]
     abstained: bool
-    confidence: float  # the reader's probability that the lead sentence answers the question
+    confidence: float  # the reader's probability that the articles answer the question
 
     @property
     def rewritten(self) -> bool:
@@ -45,9 +45,9 @@ class Composer(Protocol):
     def compose(self, question: str, query: str, where: Filter = EVERYTHING) -> Answer: ...
 
 
-def decide(best_probability: float, threshold: float) -> bool:
-    """True to answer: some sentence is likely enough to answer the question."""
-    return best_probability >= threshold
+def decide(answered: float, threshold: float) -> bool:
+    """True to answer: the probability that the articles answer the question clears the threshold."""
+    return answered >= threshold
 
 
 def declined(question: str, query: str, hits: Sequence[Hit], confidence: float) -> Answer:

@@ -1,8 +1,9 @@
 """The extractive composer: an answer made of sentences of the retrieved passages, each cited.
 
-The reader (scorer.py) gives every candidate sentence a probability of answering. Below
-the fitted threshold the composer declines (base.decide). Otherwise it leads with the most
-likely sentence and adds at most two more that are likely enough and say something new.
+The reader (reader.py) gives every candidate sentence a probability of holding the answer,
+and the question a probability of being answered by the articles at all. Below the fitted
+threshold the composer declines (base.decide). Otherwise it leads with the most likely
+sentence and adds at most two more that are likely enough and say something new.
 Because every sentence is copied from a passage, its citation is by construction the
 passage it came from: numbers run 1, 2, 3… in order of first appearance, one per passage.
 
@@ -23,6 +24,7 @@ from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
 from . import candidates as cands
 from . import quotes, scorer
+from .reader import Reader, load_reader
 from .base import Answer, Citation, decide, declined
 
 _COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
@@ -46,7 +48,7 @@ def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
     return [i for i, c in enumerate(candidates) if person and scorer.defines(person, c.text)] if person else []
 
 
-def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, threshold: float,
+def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
            settings: AnswerSettings = DEFAULT) -> list[int]:
     """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py)."""
     if not len(candidates):
@@ -61,7 +63,7 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
     chosen, words = [lead], candidates[lead].word_count
-    floor = max(threshold, settings.extra_share * probabilities[lead])
+    floor = settings.extra_share * probabilities[lead]
     for i in order:
         if len(chosen) >= settings.max_sentences or probabilities[i] < floor:
             break
@@ -92,15 +94,15 @@ def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[t
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
-    def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: scorer.Reader | None = None):
+    def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: Reader | None = None):
         self.searcher = searcher
         self.settings = settings
         self._reader = reader
 
     @property
-    def reader(self) -> scorer.Reader:
+    def reader(self) -> Reader:
         if self._reader is None:
-            self._reader = scorer.load_reader()
+            self._reader = load_reader()
         return self._reader
 
     @property
@@ -108,7 +110,7 @@ class ExtractiveComposer:
         return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
 
     def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING):
-        """(hits, candidates, feature rows) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
+        """(hits, candidates, scorer.Observation) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
         query = self.searcher.query(query_text, vector, where)
         hits = self.searcher.search(query_text, self.settings.retrieve_k, query=query)
         pool = hits[:self.settings.sentence_pool]
@@ -118,13 +120,12 @@ class ExtractiveComposer:
         return hits, found, rows
 
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
-        hits, found, rows = self.observe(query_text, where=where)
-        probabilities = self.reader.probabilities(rows)
-        best = float(probabilities.max()) if len(probabilities) else 0.0
-        if not hits or not (decide(best, self.threshold) or profile(found, query_text)):
-            return declined(question, query_text, hits, best)
-        chosen = select(found, probabilities, query_text, self.threshold, self.settings)
-        return self._render(question, query_text, hits, [found[i] for i in chosen], float(probabilities[chosen[0]]))
+        hits, found, observation = self.observe(query_text, where=where)
+        probabilities, answered = self.reader.read(observation)
+        if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)):
+            return declined(question, query_text, hits, answered)
+        chosen = select(found, probabilities, query_text, self.settings)
+        return self._render(question, query_text, hits, [found[i] for i in chosen], answered)
 
     @staticmethod
     def _with_context(chosen: list[cands.Candidate], hits: list[Hit]) -> list[list[tuple[int, int]]]:

@@ -1,9 +1,9 @@
-"""The reader: for each candidate sentence, the probability that it answers the question.
+"""What the reader sees: features of each candidate sentence, and of the question as a whole.
 
-A logistic regression over cheap features (below), fitted by `bench/fit_reader.py` on the
-SQuAD half and our own tune questions with article-level cross-validation, and shipped as
-the versioned `reader.json` (weights, standardisation, the abstention threshold and the
-cross-validated figures behind them; no pickle). Features, and why each is there:
+The reader (reader.py) is two logistic regressions fitted by `bench/fit_reader.py` with
+article-level cross-validation: a *ranker* over FEATURES (which sentence answers, given
+that one does) and an *abstainer* over QUESTION_FEATURES (whether the articles answer at
+all). Sentence features, and why each is there:
 
 - similarity, its gap to the best candidate, the similarity of the sentences before and
   after it: the packaged model's judgement of the sentence and of its context (an answer
@@ -13,38 +13,40 @@ cross-validated figures behind them; no pickle). Features, and why each is there
   and in its paragraph (an attribution or the sentence before carries the names);
 - new words the sentence brings, its length, first in its paragraph, opening with a word
   that points back: an answer adds something, a restatement of the question does not;
-- the question's type (who / when / how many / where) and whether the sentence holds that
-  kind of thing (a name, a date, a number, a place); numbers and new names at all;
-- quote; a quote by the person the question names when it asks what that person says,
-  thinks or calls something; a sentence that says who the person asked about is ("Who is X?");
-- names in the question that no article mentions, how much of the question the top
-  passages cover, the top passage's cosine and how strongly BM25 matched at all:
-  question-level evidence that the articles do not cover it.
+- whether the sentence holds what the question asks for (a name for who, a date for when,
+  a number for how many, a place for where); numbers and new names at all.
+
+Quotes, "what does X say" and "who is X" are not learned: SQuAD has neither quotes nor
+profiles, and the few news questions made those weights swing from fold to fold (a quote
+by the person asked about scored -15 in one held-out fold). extractive.select applies them
+as rules instead.
+
+Question features: the ranker's best and second-best logit; the best similarity, word
+overlaps and answer-type match over the candidates; whether the question's type is known;
+names in the question that no article mentions; how much of the question the top passages
+cover; the top passage's cosine and how strongly BM25 matched at all. Together they say
+whether the best sentence is an answer or only the nearest text on the topic.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import lexical
-from ..errors import ModelError
 from .candidates import Candidate
-
-READER_FILE = Path(__file__).with_name("reader.json")
-READER_FORMAT = "news-assistant-reader"
-READER_VERSION = 1
 
 FEATURES = (
     "similarity", "similarity_gap", "previous_similarity", "next_similarity", "hit_score", "hit_gap", "inverse_rank",
     "overlap", "idf_overlap", "bigram_overlap", "paragraph_overlap", "novelty", "log_words", "first_in_paragraph",
-    "points_back", "type_known", "type_match", "has_number", "new_names", "is_quote", "asked_speaker",
-    "defines_person", "missing_names", "coverage", "top_dense", "bm25_strength",
+    "points_back", "type_match", "has_number", "new_names",
+)
+QUESTION_FEATURES = (
+    "best_logit", "second_logit", "best_similarity", "best_idf_overlap", "best_overlap", "best_bigram_overlap",
+    "top3_type_match", "type_known", "missing_names", "coverage", "top_dense", "bm25_strength", "top_hit_score",
+    "lead_idf_overlap",
 )
 
 _ASKS = {
@@ -117,49 +119,6 @@ def who_is(question: str) -> str | None:
     return name if name[:1].isupper() and not name.lower().startswith(("the ", "a ", "an ")) else None
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Standardised logistic regression over FEATURES; `threshold` is where it declines."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
-    info: dict
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        if not len(features):
-            return np.zeros(0)
-        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-def reader_from(params: dict, source: str) -> Reader:
-    if params.get("format") != READER_FORMAT or params.get("version") != READER_VERSION:
-        raise ModelError(f"{source} is reader format {params.get('format')!r} version {params.get('version')!r}, "
-                         f"not {READER_FORMAT!r} version {READER_VERSION}: re-fit it with `python bench/fit_reader.py`.")
-    if tuple(params.get("features", ())) != FEATURES:
-        raise ModelError(f"{source} was fitted on other features than this program computes: "
-                         "re-fit it with `python bench/fit_reader.py`.")
-    try:
-        arrays = [np.asarray(params[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
-        if any(a.shape != (len(FEATURES),) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
-            raise ValueError("weights of the wrong shape or not finite")
-        return Reader(*arrays, float(params["intercept"]), float(params["threshold"]), params.get("cv", {}))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{source} is damaged ({exc}): re-fit it with `python bench/fit_reader.py`.") from None
-
-
-@lru_cache(maxsize=4)
-def load_reader(path: Path = READER_FILE) -> Reader:
-    try:
-        params = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"Cannot read the reader's parameters {path} ({exc}): reinstall the package.") from None
-    return reader_from(params, str(path))
-
-
 def _stems(text: str) -> set[str]:
     return set(lexical.tokenize([text])[0])
 
@@ -168,11 +127,28 @@ def _bigrams(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
 
 
-def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> np.ndarray:
-    """One row of FEATURES per candidate (float64); `query` is the retrieval Query."""
-    if not candidates:
-        return np.zeros((0, len(FEATURES)))
+class Observation(NamedTuple):
+    """What the reader sees of one question: a row of FEATURES per candidate, and the
+    question-level evidence (type known, missing names, coverage, top cosine, BM25 strength)."""
+
+    rows: np.ndarray
+    evidence: np.ndarray
+
+
+_NO_EVIDENCE = np.zeros(5)
+
+
+def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
+    """The candidates' FEATURES (float64) and the question's evidence; `query` is the retrieval Query."""
     words = set(query.words)
+    top_text = set().union(*(_stems(h.text + " " + h.title) for h in hits[:3])) if words else set()
+    kind = question_type(question)
+    evidence = np.array([
+        float(kind is not None), float(missing_names), len(words & top_text) / len(words) if words else 0.0,
+        hits[0].dense if hits else 0.0, math.log1p(query.bm25.best / max(1, len(words))),
+    ])
+    if not candidates:
+        return Observation(np.zeros((0, len(FEATURES))), evidence)
     question_bigrams = _bigrams(lexical.tokenize([question])[0])
     tokens = [lexical.tokenize([c.text])[0] for c in candidates]
     sentence_stems = [set(t) for t in tokens]
@@ -181,16 +157,9 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     df = {w: sum(w in s for s in sentence_stems) for w in words}
     idf = {w: math.log((n + 1) / (df[w] + 0.5)) for w in words}
     idf_total = sum(idf.values()) or 1.0
-    top_text = set().union(*(_stems(h.text + " " + h.title) for h in hits[:3])) if words else set()
-    coverage = len(words & top_text) / len(words) if words else 0.0
-    kind = question_type(question)
     lower_question = {w.lower() for w in re.findall(r"\w+", question)}
-    person = who_is(question)
-    wants_words = asks_for_words(question)
     best_similarity = max(c.similarity for c in candidates)
     top_score = hits[0].score if hits else 0.0
-    top_dense = hits[0].dense if hits else 0.0
-    strength = math.log1p(query.bm25.best / max(1, len(words)))
     rows = np.zeros((n, len(FEATURES)))
     for i, (c, stems, toks) in enumerate(zip(candidates, sentence_stems, tokens)):
         key = (c.rank, c.paragraph_start)
@@ -208,10 +177,25 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
             len(words & paragraph_stems[key]) / len(words) if words else 0.0,
             math.log1p(len(stems - words)), math.log(max(1, c.word_count)), float(c.opens_paragraph),
             float(c.back_reference or c.stand_in is not None),
-            float(kind is not None), float(kind is not None and _holds(kind, c.text, lower_question)),
+            float(kind is not None and _holds(kind, c.text, lower_question)),
             float(bool(_NUMBER.search(c.text))), math.log1p(len(new_names)),
-            float(c.is_quote), float(wants_words and bool(c.speaker) and names_match(c.speaker, question)),
-            float(bool(person) and defines(person, c.text)),
-            float(missing_names), coverage, top_dense, strength,
         )
-    return rows
+    return Observation(rows, evidence)
+
+
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def question_features(observation: Observation, logits: np.ndarray) -> np.ndarray:
+    """One row of QUESTION_FEATURES from the candidates' rows and the ranker's logits."""
+    rows = observation.rows
+    if not len(rows):  # nothing to answer from: the lowest logits the ranker gives, no overlap
+        return np.concatenate([[-10.0, -10.0, 0, 0, 0, 0, 0], observation.evidence, [0, 0]])
+    order = np.argsort(-logits, kind="stable")
+    column = lambda name: rows[:, _COLUMN[name]]  # noqa: E731
+    return np.concatenate([
+        [logits[order[0]], logits[order[1]] if len(order) > 1 else logits[order[0]] - 3.0,
+         column("similarity").max(), column("idf_overlap").max(), column("overlap").max(),
+         column("bigram_overlap").max(), column("type_match")[order[:3]].max()],
+        observation.evidence, [column("hit_score").max(), column("idf_overlap")[order[0]]],
+    ])
