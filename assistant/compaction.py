@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ann, store
+from .manifest import AnnEntry, Manifest, SegmentEntry
 from .segment import Segment
 
 MAX_EXACT_SEGMENTS = 8
@@ -22,27 +23,27 @@ DELETED_SHARE = 0.2
 TAIL_SHARE = 0.1
 
 
-def _plan(manifest: dict) -> tuple[list[str], bool]:
+def _plan(manifest: Manifest) -> tuple[list[str], bool]:
     """(segment names to merge, whether to build an IVF over the result)."""
-    segments = manifest["segments"]
-    info = manifest.get("ann")
-    covered = set(info["segments"]) if info else set()
-    rows = sum(s["passages"] for s in segments)
-    live = manifest["counts"]["passages"]
-    tail = [s for s in segments if s["name"] not in covered]
-    tail_rows = sum(s["passages"] for s in tail)
-    names = [s["name"] for s in segments]
+    segments = manifest.segments
+    info = manifest.ann
+    covered = set(info.segments) if info else set()
+    rows = sum(s.passages for s in segments)
+    live = manifest.counts.passages
+    tail = [s for s in segments if s.name not in covered]
+    tail_rows = sum(s.passages for s in tail)
+    names = [s.name for s in segments]
     too_many_deleted = rows and (rows - live) > DELETED_SHARE * rows
     if live >= ann.FLAT_LIMIT and (info is None or tail_rows > TAIL_SHARE * (rows - tail_rows) or too_many_deleted):
         return names, True
     if too_many_deleted and info is None:
         return names, False
     if len(tail) > MAX_EXACT_SEGMENTS:
-        return [s["name"] for s in tail], False
+        return [s.name for s in tail], False
     return [], False
 
 
-def maybe_merge(index_dir: Path, manifest: dict) -> tuple[dict, tuple[str, ...]]:
+def maybe_merge(index_dir: Path, manifest: Manifest) -> tuple[Manifest, tuple[str, ...]]:
     """The manifest after merging what the policy asks for (new files written, not yet published)."""
     names, with_ann = _plan(manifest)
     if not names:
@@ -61,14 +62,14 @@ def _sentence_rows(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.repeat(starts, lengths) + np.arange(int(lengths.sum())) - firsts
 
 
-def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) -> dict:
+def merge(index_dir: Path, manifest: Manifest, names: list[str], *, with_ann: bool) -> Manifest:
     """Write one segment with the live passages of `names`; optionally an IVF over it."""
-    generation = manifest["generation"]
-    deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
+    generation = manifest.generation
+    deleted = np.load(index_dir / manifest.deleted) if manifest.deleted else np.zeros(0, np.int64)
     if len(names) == 1 and with_ann:
         only = Segment(index_dir / names[0])
         if not np.isin(only.ids, deleted).any():  # nothing to drop: keep the segment, add the IVF
-            result = dict(manifest, ann=_ann_over(index_dir, generation, names[0], only.vectors, only.ids))
+            result = manifest.replace(ann=_ann_over(index_dir, generation, names[0], only.vectors, only.ids))
             only.close()
             return result
         only.close()
@@ -94,24 +95,24 @@ def merge(index_dir: Path, manifest: dict, names: list[str], *, with_ann: bool) 
     merged_vectors = np.concatenate(vectors)
     store.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
                         vectors=merged_vectors, sentence_vectors=np.concatenate(sentences))
-    kept = [s for s in manifest["segments"] if s["name"] not in names]
-    position = next(i for i, s in enumerate(manifest["segments"]) if s["name"] in names)
-    new_segments = kept[:position] + [{"name": name, "passages": len(all_ids)}] + kept[position:]
+    kept = [s for s in manifest.segments if s.name not in names]
+    position = next(i for i, s in enumerate(manifest.segments) if s.name in names)
+    new_segments = tuple(kept[:position] + [SegmentEntry(name, len(all_ids))] + kept[position:])
     remaining = np.setdiff1d(deleted, np.concatenate([segment.ids for segment in segments]))
     deleted_file = None
     if len(remaining):
         deleted_file = store.unique_name("deleted", generation, "-merged.npy")
         store.write_array(index_dir, deleted_file, remaining)
-    result = dict(manifest, segments=new_segments, deleted=deleted_file)
+    result = manifest.replace(segments=new_segments, deleted=deleted_file)
     if with_ann:
-        result["ann"] = _ann_over(index_dir, generation, name, merged_vectors, all_ids)
+        result = result.replace(ann=_ann_over(index_dir, generation, name, merged_vectors, all_ids))
     return result
 
 
-def _ann_over(index_dir: Path, generation: int, segment: str, vectors: np.ndarray, ids: np.ndarray) -> dict:
+def _ann_over(index_dir: Path, generation: int, segment: str, vectors: np.ndarray, ids: np.ndarray) -> AnnEntry:
     """Train, tune and write an IVF index over one segment's vectors; its manifest entry."""
     index = ann.build([vectors], [ids])
     nprobe = ann.tune_nprobe(index, vectors)
     file = store.unique_name("ann", generation, ".faiss")
     store.write_ann(index_dir, file, index)
-    return {"file": file, "segments": [segment], "kind": "IVFFlat", "nlist": int(index.nlist), "nprobe": int(nprobe)}
+    return AnnEntry(file, (segment,), int(index.nlist), int(nprobe))

@@ -18,6 +18,7 @@ import numpy as np
 from . import compaction, store
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .index import Index, manifest_info, version_of
+from .manifest import Counts, Manifest, SegmentEntry
 from .storage import ChangeSet, ModelInfo, StoreInfo
 
 
@@ -61,7 +62,7 @@ class FileLocation:
                 return None, False  # written by an earlier version of this program: rebuilt from the corpus
             raise
         store.check_model(manifest, model, self.directory)
-        if manifest.get("pipeline") != pipeline:
+        if manifest.pipeline != pipeline:
             return None, False  # chunking or cleaning changed: every article must be re-chunked and re-embedded
         try:
             return store.load(self.directory), False
@@ -80,11 +81,17 @@ class FileLocation:
             old.close()
         return merged
 
+    def verify(self) -> tuple[str, list[str]]:
+        """Every file the manifest names against its recorded size and CRC-32, and every segment opened."""
+        manifest = store.read_manifest(self.directory)
+        problems = [p for found in store.damage(self.directory, manifest).values() for p in found]
+        return f"{len(manifest.files)} files of {self.name}", problems
+
     def merge(self) -> tuple[str, ...]:
         """Merge segments if the policy in compaction.py asks for it; the names merged."""
         with self.lock():
             manifest = store.read_manifest(self.directory)
-            manifest = dict(manifest, generation=manifest["generation"] + 1)  # fresh names for the files it writes
+            manifest = manifest.replace(generation=manifest.generation + 1)  # fresh names for the files it writes
             manifest, merged = compaction.maybe_merge(self.directory, manifest)
             if merged:
                 store.publish(self.directory, manifest)
@@ -93,55 +100,51 @@ class FileLocation:
         return merged
 
 
-def _salvage(index_dir: Path, manifest: dict) -> Index | None:
+def _salvage(index_dir: Path, manifest: Manifest) -> Index | None:
     """The undamaged part of a damaged index, for an update to re-embed the rest from the corpus.
 
     Damaged segments are dropped (their articles then read as new), and an IVF index that is
     damaged or covers a dropped segment; a damaged deletion list or file list means nothing
     can be trusted, so the index is built afresh (None).
     """
-    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list):
-        return None
     broken = store.damage(index_dir, manifest)
-    if manifest.get("deleted") in broken:
+    if manifest.deleted in broken:
         return None
-    segments = [s for s in manifest["segments"] if s["name"] not in broken]
-    ann = manifest.get("ann")
-    if ann and (ann["file"] in broken or any(name in broken for name in ann["segments"])):
+    segments = tuple(s for s in manifest.segments if s.name not in broken)
+    ann = manifest.ann
+    if ann and (ann.file in broken or any(name in broken for name in ann.segments)):
         ann = None
-    kept = dict(manifest, segments=segments, ann=ann)
+    kept = manifest.replace(segments=segments, ann=ann)
     old = store.open_manifest(index_dir, kept)
     articles = old.articles()
-    kept["counts"] = {"articles": len(articles), "passages": sum(len(m["passages"]) for m in articles.values()),
-                      "sentences": sum(m.get("sentences", 0) for m in articles.values())}
+    counts = Counts(len(articles), sum(len(m["passages"]) for m in articles.values()),
+                    sum(m.get("sentences", 0) for m in articles.values()))
     print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
-    return old
+    return Index(kept.replace(counts=counts), old.segments, old.deleted, old.ann, old.location)
 
 
-def _write_update(index_dir: Path, old: Index | None, change: ChangeSet) -> dict:
+def _write_update(index_dir: Path, old: Index | None, change: ChangeSet) -> Manifest:
     """Write the segment of the change's articles and the new deletion list; the manifest to publish."""
     # A rebuild goes on counting from the published generation, so readers see a change.
-    base = old.manifest if old else {"segments": [], "next_id": 0, "generation": store.last_generation(index_dir),
-                                     "deleted": None, "counts": {"articles": 0, "passages": 0, "sentences": 0}}
-    generation = int(base["generation"]) + 1
-    segments = list(base["segments"])
+    base = old.manifest if old else Manifest(generation=store.last_generation(index_dir))
+    generation = base.generation + 1
+    segments = list(base.segments)
     if change.passages:
         name = store.unique_name("seg", generation)
         store.write_segment(index_dir, name, articles=change.articles, passages=change.passages, titles=change.titles,
                             vectors=change.vectors, sentence_vectors=change.sentence_vectors)
-        segments.append({"name": name, "passages": len(change.passages)})
-    deleted_file = base.get("deleted")
+        segments.append(SegmentEntry(name, len(change.passages)))
+    deleted_file = base.deleted
     gone = [pid for meta in change.dropped for pid in meta["passages"]]
     if gone:
         previous = old.deleted if old else np.zeros(0, np.int64)
         deleted_file = store.unique_name("deleted", generation, ".npy")
         store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
-    counts = dict(base["counts"])
-    counts["articles"] += len(change.articles) - len(change.dropped)
-    counts["passages"] += len(change.passages) - len(gone)
-    counts["sentences"] += change.sentences - sum(m.get("sentences", 0) for m in change.dropped)
-    return dict(
-        base, format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=change.next_id,
-        model=change.model.as_dict(), pipeline=change.pipeline, segments=segments, deleted=deleted_file, counts=counts,
-        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    counts = Counts(base.counts.articles + len(change.articles) - len(change.dropped),
+                    base.counts.passages + len(change.passages) - len(gone),
+                    base.counts.sentences + change.sentences - sum(m.get("sentences", 0) for m in change.dropped))
+    return base.replace(
+        format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=change.next_id,
+        model=change.model, pipeline=dict(change.pipeline), segments=tuple(segments), deleted=deleted_file,
+        counts=counts, built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     )

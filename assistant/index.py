@@ -11,19 +11,24 @@ from functools import cached_property
 import numpy as np
 
 from . import ann, lexical
+from .manifest import Manifest
 from .segment import Segment, StoredPassage
 from .storage import EVERYTHING, Filter, StoreInfo
 
 
-def version_of(manifest: dict) -> str:
+def version_of(manifest: Manifest) -> str:
     """A published manifest's identity: its uid changes with every publish, even a rebuild's."""
-    return f"{manifest.get('generation')}:{manifest.get('uid')}"
+    return f"{manifest.generation}:{manifest.uid}"
 
 
-def manifest_info(manifest: dict, location: str) -> StoreInfo:
-    ann_info = manifest.get("ann")
-    search = f"IVF over {ann_info['segments']}, nprobe {ann_info['nprobe']}" if ann_info else "exact"
-    return StoreInfo.of(manifest, location, "files", (("Segments", f"{len(manifest['segments'])} (dense search: {search})"),))
+def manifest_info(manifest: Manifest, location: str) -> StoreInfo:
+    ann_info = manifest.ann
+    search = f"IVF over {list(ann_info.segments)}, nprobe {ann_info.nprobe}" if ann_info else "exact"
+    counts = manifest.counts
+    return StoreInfo(location=location, backend="files", format_version=manifest.version,
+                     generation=manifest.generation, articles=counts.articles, passages=counts.passages,
+                     sentences=counts.sentences, model=manifest.model, built_at=manifest.built_at,
+                     details=(("Segments", f"{len(manifest.segments)} (dense search: {search})"),))
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -63,13 +68,14 @@ class LexicalScores:
 class Index:
     """Read-only and safe to share between threads; a new build publishes a new Index."""
 
-    def __init__(self, manifest: dict, segments: list[Segment], deleted: np.ndarray, ann_index=None, location: str = ""):
+    def __init__(self, manifest: Manifest, segments: list[Segment], deleted: np.ndarray, ann_index=None,
+                 location: str = ""):
         self.manifest = manifest
         self.location = location
         self.segments = segments
         self.deleted = np.sort(np.asarray(deleted, dtype=np.int64))
         self.ann = ann_index
-        self.ann_segments = set(manifest["ann"]["segments"]) if manifest.get("ann") else set()
+        self.ann_segments = set(manifest.ann.segments) if manifest.ann else set()
 
     def without(self, passage_ids) -> "Index":
         """A view of this index in which these passages are deleted too (shares the open segments).
@@ -98,7 +104,7 @@ class Index:
 
     @cached_property
     def _excluding(self) -> ann.Excluding | None:
-        return ann.Excluding(self.manifest["ann"]["nprobe"], self.deleted) if self.ann is not None else None
+        return ann.Excluding(self.manifest.ann.nprobe, self.deleted) if self.ann is not None else None
 
     @cached_property
     def lexical_totals(self) -> tuple[int, float]:
@@ -119,7 +125,7 @@ class Index:
 
     @property
     def generation(self) -> int:
-        return self.manifest["generation"]
+        return self.manifest.generation
 
     @property
     def version(self) -> str:
@@ -127,7 +133,7 @@ class Index:
 
     @property
     def next_id(self) -> int:
-        return int(self.manifest["next_id"])
+        return self.manifest.next_id
 
     @cached_property
     def info(self) -> StoreInfo:
@@ -135,7 +141,7 @@ class Index:
 
     @property
     def size(self) -> int:
-        return int(self.manifest["counts"]["passages"])
+        return self.manifest.counts.passages
 
     def close(self) -> None:
         for segment in self.segments:
@@ -212,7 +218,7 @@ class Index:
     def passage_vectors(self, ids) -> np.ndarray:
         """float32 vectors of `ids` (zero rows for ids that are not live)."""
         where = self.locate_many(list(ids))
-        out = np.zeros((len(ids), self.manifest["model"]["dimension"]), dtype=np.float32)
+        out = np.zeros((len(ids), self.manifest.model.dimension), dtype=np.float32)
         for i, pid in enumerate(ids):
             if pid in where:
                 out[i] = self.segments[where[pid][0]].vectors[where[pid][1]]
@@ -221,7 +227,7 @@ class Index:
     def sentence_vectors(self, ids) -> list[np.ndarray]:
         """float32 sentence vectors of each passage in `ids` (none for ids that are not live)."""
         where = self.locate_many(list(ids))
-        empty = np.zeros((0, self.manifest["model"]["dimension"]), dtype=np.float32)
+        empty = np.zeros((0, self.manifest.model.dimension), dtype=np.float32)
         return [self.segments[where[p][0]].sentence_vectors(where[p][1]).astype(np.float32) if p in where else empty
                 for p in ids]
 
@@ -240,7 +246,7 @@ class Index:
             admitted = sum(int(masks[i].sum()) for i in in_ann) if where.active else None
             if admitted is None or admitted > ann.FLAT_LIMIT:
                 searcher = self._excluding if admitted is None else ann.Only(
-                    self.manifest["ann"]["nprobe"], np.concatenate([self.segments[i].ids[masks[i]] for i in in_ann]))
+                    self.manifest.ann.nprobe, np.concatenate([self.segments[i].ids[masks[i]] for i in in_ann]))
                 ids, scores = searcher.search(self.ann, vector, k)
                 found += zip(scores.tolist(), ids.tolist())
                 for i in in_ann:

@@ -12,19 +12,14 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from .errors import IndexDamagedError
+from .errors import REPAIR, IndexDamagedError
+from .manifest import Manifest
 from .segment import Segment
 
 
-def files_of(manifest: dict | None) -> set[str]:
+def files_of(manifest: Manifest | None) -> set[str]:
     """Names of the segments, deletion list and IVF file a manifest names."""
-    if not manifest:
-        return set()
-    names = {s["name"] for s in manifest.get("segments", [])}
-    names |= {manifest[k] for k in ("deleted",) if manifest.get(k)}
-    if manifest.get("ann"):
-        names.add(manifest["ann"]["file"])
-    return names
+    return manifest.names() if manifest else set()
 
 
 def manifest_checksum(manifest: dict) -> int:
@@ -33,7 +28,6 @@ def manifest_checksum(manifest: dict) -> int:
     return zlib.crc32(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
 
 
-REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
 # What reading a damaged segment, deletion list or IVF file can raise (numpy, sqlite, faiss, bm25s)
 UNREADABLE = (OSError, ValueError, EOFError, KeyError, TypeError, RuntimeError, sqlite3.DatabaseError)
 
@@ -46,24 +40,23 @@ def _crc32(path: Path) -> int:
     return crc
 
 
-def record_files(index_dir: Path, manifest: dict) -> dict:
+def record_files(index_dir: Path, manifest: Manifest) -> Manifest:
     """`manifest` with the size and CRC-32 of every file it names (entries of files it already
     knew are kept: those files are immutable, so only new ones are read)."""
-    known = manifest.get("files") or {}
     files = {}
-    for name in sorted(files_of(manifest)):
+    for name in sorted(manifest.names()):
         path = index_dir / name
         for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
             relative = file.relative_to(index_dir).as_posix()
-            files[relative] = known.get(relative) or [file.stat().st_size, _crc32(file)]
-    return dict(manifest, files=files)
+            files[relative] = manifest.files.get(relative) or (file.stat().st_size, _crc32(file))
+    return manifest.replace(files=files)
 
 
-def check_files(index_dir: Path, manifest: dict, names: set[str], *, checksums: bool = True) -> list[str]:
+def check_files(index_dir: Path, manifest: Manifest, names: set[str], *, checksums: bool = True) -> list[str]:
     """The files of `names` (segments, deletion list, IVF) that are missing, of the wrong size
     or (with `checksums`) altered: one line each."""
     problems = []
-    for relative, (size, crc) in sorted((manifest.get("files") or {}).items()):
+    for relative, (size, crc) in sorted(manifest.files.items()):
         if relative.split("/", 1)[0] not in names:
             continue
         path = index_dir / relative
@@ -79,16 +72,15 @@ def check_files(index_dir: Path, manifest: dict, names: set[str], *, checksums: 
     return problems
 
 
-def damage(index_dir: Path, manifest: dict) -> dict[str, list[str]]:
+def damage(index_dir: Path, manifest: Manifest) -> dict[str, list[str]]:
     """Every problem of every file `manifest` names, by segment or file name (checksums included)."""
-    names = files_of(manifest)
-    found = {name: check_files(index_dir, manifest, {name}) for name in names}
-    for s in manifest["segments"]:
-        if not found[s["name"]]:
+    found = {name: check_files(index_dir, manifest, {name}) for name in manifest.names()}
+    for name in manifest.segment_names:
+        if not found[name]:
             try:
-                Segment(index_dir / s["name"]).warm().checked().close()
+                Segment(index_dir / name).warm().checked().close()
             except UNREADABLE as exc:
-                found[s["name"]] = [f"{s['name']} cannot be read ({exc})"]
+                found[name] = [f"{name} cannot be read ({exc})"]
     return {name: problems for name, problems in found.items() if problems}
 
 

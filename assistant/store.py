@@ -28,6 +28,7 @@ from . import ann
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
                         files_of, manifest_checksum, record_files)
+from .manifest import Manifest
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 from .storage import ModelInfo, check_same_model
 
@@ -36,7 +37,7 @@ FORMAT_VERSION = 4  # 3: the manifest records every file's size and CRC-32; 4: B
 MANIFEST = "manifest.json"
 
 
-def read_manifest(index_dir: Path) -> dict:
+def read_manifest(index_dir: Path) -> Manifest:
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
         leftovers = Path(index_dir).is_dir() and any(p.name.startswith("seg-") for p in Path(index_dir).iterdir())
@@ -57,7 +58,10 @@ def read_manifest(index_dir: Path) -> dict:
             f"{index_dir} holds index format {manifest.get('format')!r} version {manifest.get('version')!r}; "
             f"this program reads {FORMAT!r} version {FORMAT_VERSION}. Rebuild it with `python -m assistant index --rebuild`."
         )
-    return manifest
+    try:
+        return Manifest.from_json(manifest)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise damaged_manifest(index_dir, f"is malformed ({exc})") from None
 
 
 def older_format(index_dir: Path) -> bool:
@@ -69,9 +73,9 @@ def older_format(index_dir: Path) -> bool:
         return False
 
 
-def check_model(manifest: dict, model: ModelInfo, index_dir: Path) -> None:
+def check_model(manifest: Manifest, model: ModelInfo, index_dir: Path) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
-    check_same_model(ModelInfo.from_dict(manifest["model"]), model, str(index_dir))
+    check_same_model(manifest.model, model, str(index_dir))
 
 
 def load(index_dir: Path, *, retries: int = 3, reuse=None):
@@ -89,30 +93,26 @@ def load(index_dir: Path, *, retries: int = 3, reuse=None):
         try:
             return _open(index_dir, manifest, open_segments, reuse)
         except IndexDamagedError:
-            if attempt == retries - 1 or read_manifest(index_dir).get("uid") == manifest.get("uid"):
+            if attempt == retries - 1 or read_manifest(index_dir).uid == manifest.uid:
                 raise  # the same manifest: really damaged, not replaced under us
             time.sleep(0.05)
     raise AssertionError("unreachable")
 
 
-def open_manifest(index_dir: Path, manifest: dict):
+def open_manifest(index_dir: Path, manifest: Manifest):
     """The Index of a manifest that is not (yet) published, e.g. the salvaged part of a damaged one."""
     return _open(Path(index_dir), manifest, {}, None)
 
 
-def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
+def _open(index_dir: Path, manifest: Manifest, open_segments: dict, reuse):
     """The Index of `manifest`; every file it opens for the first time is checked first."""
     from .index import Index
 
-    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("segments"), list) \
-            or ("deleted" in manifest and not (manifest["deleted"] is None or isinstance(manifest["deleted"], str))):
-        raise damaged_manifest(index_dir, "lacks its file list")
-    same_ann = reuse is not None and reuse.manifest.get("ann") and manifest.get("ann") \
-        and reuse.manifest["ann"]["file"] == manifest["ann"]["file"]
-    fresh = {s["name"] for s in manifest["segments"] if s["name"] not in open_segments}
-    fresh |= {manifest["deleted"]} if manifest.get("deleted") else set()
-    fresh |= {manifest["ann"]["file"]} if manifest.get("ann") and not same_ann else set()
-    unlisted = fresh - {f.split("/", 1)[0] for f in manifest["files"]}
+    same_ann = reuse is not None and reuse.manifest.ann and manifest.ann and reuse.manifest.ann.file == manifest.ann.file
+    fresh = {name for name in manifest.segment_names if name not in open_segments}
+    fresh |= {manifest.deleted} if manifest.deleted else set()
+    fresh |= {manifest.ann.file} if manifest.ann and not same_ann else set()
+    unlisted = fresh - {f.split("/", 1)[0] for f in manifest.files}
     problems = [f"{name} is not in the manifest's file list" for name in sorted(unlisted)]
     problems += check_files(index_dir, manifest, fresh)
     if problems:
@@ -122,13 +122,13 @@ def _open(index_dir: Path, manifest: dict, open_segments: dict, reuse):
         # Every file is opened now, while the manifest names it: a later publish may delete it,
         # and open files and memory maps stay readable after that.
         segments = []
-        for s in manifest["segments"]:
-            opening = s["name"]
-            segments.append(open_segments.get(s["name"]) or Segment(index_dir / s["name"]).warm().checked())
-        opening = manifest.get("deleted")
-        deleted = np.load(index_dir / manifest["deleted"]) if manifest.get("deleted") else np.zeros(0, np.int64)
-        opening = manifest["ann"]["file"] if manifest.get("ann") else None
-        ann_index = reuse.ann if same_ann else (ann.load(index_dir / manifest["ann"]["file"]) if opening else None)
+        for name in manifest.segment_names:
+            opening = name
+            segments.append(open_segments.get(name) or Segment(index_dir / name).warm().checked())
+        opening = manifest.deleted
+        deleted = np.load(index_dir / manifest.deleted) if manifest.deleted else np.zeros(0, np.int64)
+        opening = manifest.ann.file if manifest.ann else None
+        ann_index = reuse.ann if same_ann else (ann.load(index_dir / manifest.ann.file) if opening else None)
     except UNREADABLE as exc:
         raise damaged_error(index_dir, [f"{opening} cannot be read ({type(exc).__name__}: {exc})"]) from None
     return Index(manifest, segments, deleted, ann_index, str(index_dir))
@@ -208,19 +208,20 @@ def write_ann(index_dir: Path, name: str, index) -> None:
     _write_file(index_dir, name, lambda path: ann.save(index, path))
 
 
-def publish(index_dir: Path, manifest: dict) -> None:
+def publish(index_dir: Path, manifest: Manifest) -> None:
     """Make `manifest` the index in one atomic step, then remove files it does not name.
 
     Loaded indexes keep their files open (see `load`), so the previous generation's files can
     go at once; a reader caught between reading the manifest and opening them retries.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    manifest = record_files(index_dir, dict(manifest, uid=secrets.token_hex(8)))  # uid: this publish, for reloads
-    manifest["checksum"] = manifest_checksum(manifest)
+    manifest = record_files(index_dir, manifest.replace(uid=secrets.token_hex(8)))  # uid: this publish, for reloads
+    body = manifest.to_json()
+    body["checksum"] = manifest_checksum(body)
     tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
     checkpoint("write manifest")
     with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+        json.dump(body, fh, ensure_ascii=False, indent=1)
         fh.flush()
         checkpoint("fsync manifest")
         os.fsync(fh.fileno())
@@ -232,7 +233,7 @@ def publish(index_dir: Path, manifest: dict) -> None:
     remove_unreferenced(index_dir, files_of(manifest))
 
 
-def tidy(index_dir: Path, manifest: dict) -> None:
+def tidy(index_dir: Path, manifest: Manifest) -> None:
     """Finish what a writer killed after its publish left: remove what `manifest` does not name."""
     remove_unreferenced(index_dir, files_of(manifest))
 

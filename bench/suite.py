@@ -159,7 +159,7 @@ def main() -> None:
     seconds, report = timed(lambda: build_index(corpus, index, embedder=embedder, progress=False))
     sample = paths[:: max(1, len(paths) // 300)]
     rate = baseline_rate(sample, corpus, embedder, plain)
-    n_passages = store.read_manifest(index)["counts"]["passages"]
+    n_passages = store.read_manifest(index).counts.passages
     rows.append([f"build: Reuters {stories} stories ({n_passages} passages)", f"{report.passages_embedded / seconds:.1f} passages/s",
                  f"{rate:.1f} passages/s (on {len(sample)} of the stories)", f"{report.passages_embedded / seconds / rate:.2f}×"])
 

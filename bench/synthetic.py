@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import compaction, store
+from assistant.manifest import Counts, SegmentEntry
 from assistant.segment import Segment, StoredPassage
 
 NOISE = 0.025  # per dimension: |noise| ≈ 0.49, cosine to the original ≈ 0.9
@@ -90,13 +91,13 @@ def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
     written = time.perf_counter() - started
     next_id, all_passages = parts["next_id"], parts["passages"]
     sentences = sum(len(p.sentences) for p in all_passages)
-    result = dict(parts["manifest"], generation=1, next_id=next_id, segments=[{"name": name, "passages": next_id}],
-                  deleted=None, ann=None,
-                  counts={"articles": len(parts["articles"]), "passages": next_id, "sentences": sentences})
+    result = parts["manifest"].replace(generation=1, next_id=next_id, segments=(SegmentEntry(name, next_id),),
+                                       deleted=None, ann=None,
+                                       counts=Counts(len(parts["articles"]), next_id, sentences))
     result, _ = compaction.maybe_merge(out, result)
     store.publish(out, result)
     return {"passages": next_id, "articles": len(parts["articles"]), "copies": parts["copies"], "write_s": written,
-            "ann_s": time.perf_counter() - started - written, "ann": result.get("ann")}
+            "ann_s": time.perf_counter() - started - written, "ann": result.ann}
 
 
 if __name__ == "__main__":

@@ -41,8 +41,8 @@ def _apply(corpus, index, memo, op, n):
     elif op == "merge":
         with FileLocation(index).lock():
             manifest = store.read_manifest(index)
-            manifest = dict(manifest, generation=manifest["generation"] + 1)
-            names = [s["name"] for s in manifest["segments"]]
+            manifest = manifest.replace(generation=manifest.generation + 1)
+            names = manifest.segment_names
             if len(names) > 1:
                 store.publish(index, compaction.merge(index, manifest, names, with_ann=False))
         return

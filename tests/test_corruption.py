@@ -33,16 +33,16 @@ def pristine(tmp_path_factory, memo):
     (base / "corpus" / "ferry-2.md").unlink()
     build_index(base / "corpus", base / "index", embedder=memo, progress=False)
     manifest = store.read_manifest(base / "index")
-    assert len(manifest["segments"]) == 2 and manifest["deleted"]
+    assert len(manifest.segments) == 2 and manifest.deleted
     return base
 
 
 def _targets(index_dir):
     """One file of each kind: (label, path)."""
     manifest = store.read_manifest(index_dir)
-    seg = index_dir / manifest["segments"][0]["name"]
+    seg = index_dir / manifest.segments[0].name
     bm25 = sorted((seg / "bm25").iterdir())
-    out = [("manifest", index_dir / store.MANIFEST), ("deleted", index_dir / manifest["deleted"])]
+    out = [("manifest", index_dir / store.MANIFEST), ("deleted", index_dir / manifest.deleted)]
     out += [(name, seg / name) for name in ("ids.npy", "vectors.npy", "sentences.npy", "sentence_offsets.npy",
                                              "meta.sqlite")]
     out += [(f"bm25/{p.name}", p) for p in bm25]
@@ -103,10 +103,10 @@ def test_a_damaged_ivf_index_is_dropped_and_rebuilt_from_the_segments(tmp_path, 
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "index", embedder=memo, progress=False)
     manifest = store.read_manifest(tmp_path / "index")
-    assert manifest["ann"]
+    assert manifest.ann
     expected = _state(tmp_path / "index")[0]
-    _corrupt(tmp_path / "index" / manifest["ann"]["file"], "garble")
-    with pytest.raises(IndexDamagedError, match=manifest["ann"]["file"]):
+    _corrupt(tmp_path / "index" / manifest.ann.file, "garble")
+    with pytest.raises(IndexDamagedError, match=manifest.ann.file):
         store.load(tmp_path / "index")
     (tmp_path / "corpus" / "ferry.md").write_text(FERRY, encoding="utf-8")
     build_index(tmp_path / "corpus", tmp_path / "index", embedder=memo, progress=False)
@@ -122,7 +122,7 @@ def test_status_verify_reads_every_byte(pristine, tmp_path):
     ok = run()
     assert ok.returncode == 0 and "all intact" in ok.stdout
     manifest = store.read_manifest(work / "index")
-    vectors = work / "index" / manifest["segments"][1]["name"] / "vectors.npy"
+    vectors = work / "index" / manifest.segments[1].name / "vectors.npy"
     array = np.load(vectors)
     array[0, 0] += 0.5  # a plausible float, same size: only the checksum can tell
     np.save(vectors, array)

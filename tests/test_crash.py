@@ -108,7 +108,7 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_index(kind, tmp_pat
     new = _state(reference / "index")
     assert new != old and len(steps) >= 8, steps
     if kind == "ivf":
-        assert store.read_manifest(reference / "index").get("ann"), "the scenario must train an IVF"
+        assert store.read_manifest(reference / "index").ann, "the scenario must train an IVF"
 
     for n, step in enumerate(steps):
         work = tmp_path / f"crash-{n}"
@@ -140,7 +140,7 @@ def test_a_rebuild_never_reuses_a_published_name(tmp_path, memo):
     build_index(corpus, tmp_path / "index", embedder=memo, progress=False, rebuild=True)
     second = store.read_manifest(tmp_path / "index")
     assert not store.files_of(first) & store.files_of(second)
-    assert second["generation"] > first["generation"] and second["uid"] != first["uid"]
+    assert second.generation > first.generation and second.uid != first.uid
 
 
 KILL_TRIALS = 5  # bench/crash_soak.py runs 50 over adds, changes, removes and rebuilds

@@ -62,7 +62,7 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     assert added.passages_embedded == 1 and added.sentences_embedded == 2
     assert set(added.unchanged) == {LUKASHENKO_PATH, MEETING_PATH}
     assert files < _files(index)  # the old segment is untouched; one new segment holds the ferry
-    assert len(store.read_manifest(index)["segments"]) == 2
+    assert len(store.read_manifest(index).segments) == 2
     after = store.load(index)
     assert after.article("lukashenko-to-meet-putin-on-friday")["passages"] == meeting_ids  # ids are stable
 
@@ -81,12 +81,12 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     assert final.article("lukashenko-to-meet-putin-on-friday") is None
     assert set(final.articles()) == {"ferry", "president-of-belarus-causing-trouble-for-putin"}
     assert not set(meeting_ids) & set(final.dense(embedder.encode_query("Lukashenko meets Putin on Friday"), 100))
-    counts = store.read_manifest(index)["counts"]
-    assert counts["articles"] == 2 and counts["passages"] == sum(len(m["passages"]) for m in final.articles().values())
+    counts = store.read_manifest(index).counts
+    assert counts.articles == 2 and counts.passages == sum(len(m["passages"]) for m in final.articles().values())
 
     nothing = _build(corpus_dir, index, embedder)
     assert not nothing.changed and nothing.passages_embedded == 0
-    assert store.read_manifest(index)["generation"] == final.generation
+    assert store.read_manifest(index).generation == final.generation
 
 
 def test_unchanged_files_are_not_even_read(corpus_dir, tmp_path, embedder, monkeypatch):
@@ -122,7 +122,7 @@ def test_small_segments_are_merged(corpus_dir, tmp_path, embedder):
         (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
         merged = _build(corpus_dir, index, embedder).merged or merged
     manifest = store.read_manifest(index)
-    assert len(merged) == compaction.MAX_EXACT_SEGMENTS + 1 and len(manifest["segments"]) == 2
+    assert len(merged) == compaction.MAX_EXACT_SEGMENTS + 1 and len(manifest.segments) == 2
     data = store.load(index)
     assert len(data.articles()) == 2 + compaction.MAX_EXACT_SEGMENTS + 1
     assert [h.passage_id for h in Assistant(index, corpus_dir).retrieve(question, 5)] == expected
@@ -133,9 +133,9 @@ def test_large_index_migrates_to_ivf_and_stays_correct(corpus_dir, tmp_path, emb
     index = tmp_path / "index"
     report = _build(corpus_dir, index, embedder)
     manifest = store.read_manifest(index)
-    assert report.merged and manifest["ann"]["segments"] == [manifest["segments"][0]["name"]]
+    assert report.merged and manifest.ann.segments == (manifest.segments[0].name,)
     data = store.load(index)
-    assert data.ann is not None and data.ann.ntotal == manifest["counts"]["passages"]
+    assert data.ann is not None and data.ann.ntotal == manifest.counts.passages
     hits = Assistant(index, corpus_dir).retrieve("Why might Lukashenko deviate from Moscow?", 5)
     assert "Ukraine has opinion support in Belarus" in " ".join(h.text for h in hits)
 
@@ -226,7 +226,7 @@ def test_crash_mid_write_leaves_the_old_index(corpus_dir, tmp_path, embedder, mo
     report = _build(corpus_dir, index, embedder)  # the next build finishes the job and tidies up
     assert report.added == ("ferry.md",)
     assert not list(index.glob(".staging-*")) and not list(index.glob(".*.tmp"))
-    named = {s["name"] for s in store.read_manifest(index)["segments"]}
+    named = set(store.read_manifest(index).segment_names)
     assert {p.name for p in index.glob("seg-*")} <= named | {s.name for s in before.segments}
 
 
@@ -249,7 +249,7 @@ def test_vectors_of_another_backend_are_refused(corpus_dir, tmp_path, embedder):
 
     index = tmp_path / "index"
     _build(corpus_dir, index, embedder)
-    assert store.read_manifest(index)["model"]["backend"] == embedder.backend == "int8"
+    assert store.read_manifest(index).model.backend == embedder.backend == "int8"
     with pytest.raises(IndexMismatchError, match="ASSISTANT_BACKEND=int8"):
         _build(corpus_dir, index, Embedder(backend="float32"))
 
@@ -273,10 +273,10 @@ def test_merging_can_wait_for_later(corpus_dir, tmp_path, embedder):
     for n in range(compaction.MAX_EXACT_SEGMENTS + 1):
         (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
         assert not _build(corpus_dir, index, embedder, paths=[f"ferry-{n}.md"], merge=False).merged
-    assert len(store.read_manifest(index)["segments"]) == compaction.MAX_EXACT_SEGMENTS + 2
+    assert len(store.read_manifest(index).segments) == compaction.MAX_EXACT_SEGMENTS + 2
     before = store.load(index).articles().keys()
     assert len(merge_segments(index)) == compaction.MAX_EXACT_SEGMENTS + 2  # all of them: none is under an IVF
-    assert len(store.read_manifest(index)["segments"]) == 1 and store.load(index).articles().keys() == before
+    assert len(store.read_manifest(index).segments) == 1 and store.load(index).articles().keys() == before
     assert merge_segments(index) == ()
 
 
