@@ -70,19 +70,20 @@ def cmd_status(args) -> int:
 
 def _verified(index: str) -> bool:
     """Every byte of an index directory against the checksums its manifest records."""
-    from . import storage, store
+    from . import storage
+    from .errors import REPAIR
 
-    if storage.is_url(index):
+    verified = storage.locate(index).verify()
+    if verified is None:
         print("--verify checks index directories; PostgreSQL checksums its own pages.", file=sys.stderr)
         return True
-    manifest = store.read_manifest(index)
-    problems = [p for found in store.damage(Path(index), manifest).values() for p in found]
+    checked, problems = verified
     for problem in problems:
         print(f"damaged: {problem}", file=sys.stderr)
     if problems:
-        print(f"error: the index in {index} is damaged; {store.REPAIR}.", file=sys.stderr)
+        print(f"error: the index in {index} is damaged; {REPAIR}.", file=sys.stderr)
         return False
-    print(f"Verified {len(manifest['files'])} files of {index}: all intact.")
+    print(f"Verified {checked}: all intact.")
     return True
 
 

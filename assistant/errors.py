@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 
+# What to do about a damaged index directory (the damaged parts are re-embedded from the corpus).
+REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
+
+
 class AssistantError(Exception):
     """Base class: anything the user can fix (bad input, missing or foreign index)."""
 

@@ -19,10 +19,9 @@ import numpy as np
 
 from . import lexical
 from .embedding import Embedder
-from .index import Index, LexicalScores
-from .segment import StoredPassage
 from .dates import outlet_and_date
-from .storage import EVERYTHING, Filter, parse_day
+from .storage import EVERYTHING, Filter, LexicalQuery, PassageStore, parse_day
+from .types import StoredPassage
 
 RRF_K = 60
 CANDIDATES = 30
@@ -96,7 +95,7 @@ def recency_order(scores: list[float], days: list[dt.date | None], margin: float
 class Query:
     text: str
     vector: np.ndarray
-    bm25: LexicalScores
+    bm25: LexicalQuery
     words: frozenset[str]
     where: Filter = EVERYTHING
 
@@ -104,7 +103,7 @@ class Query:
 class Searcher:
     """Searches one loaded index; cheap to create, safe to share between threads."""
 
-    def __init__(self, data: Index, embedder: Embedder):
+    def __init__(self, data: PassageStore, embedder: Embedder):
         self.data = data
         self.embedder = embedder
 

@@ -154,6 +154,10 @@ class Location(Protocol):
 
     def merge(self) -> tuple[str, ...]: ...
 
+    # (what was checked, every problem found) reading every byte; None when the backend checks
+    # its own storage (PostgreSQL checksums its pages)
+    def verify(self) -> tuple[str, list[str]] | None: ...
+
 
 def check_same_model(stored: ModelInfo, model: ModelInfo, where: str) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
