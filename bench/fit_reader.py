@@ -214,24 +214,22 @@ def main() -> None:
         fold_reader = fit([records[i] for i in train], kinds[train])
         for i in test:
             oof[i] = fold_reader.read(records[i]["observation"])
-    held = {}
+    domains = {"all": "", "SQuAD": "squad:", "own tune": "own:"}
+    held: dict[str, dict[str, list]] = {d: {} for d in domains}
     for k, (_, test) in enumerate(folds):  # threshold from the other folds, figures on this one
         others = [i for j, (_, t) in enumerate(folds) if j != k for i in t]
         t = choose_threshold([records[i] for i in others], [oof[i] for i in others])
-        for key, value in rates([records[i] for i in test], [oof[i] for i in test], t).items():
-            held.setdefault(key, []).append(value)
-    sizes = [len(t) for _, t in folds]
-    figures = {k: float(np.average(v, weights=sizes)) for k, v in held.items()}
+        for domain, prefix in domains.items():
+            part = [i for i in test if records[i]["item"]["group"].startswith(prefix)]
+            for key, value in rates([records[i] for i in part], [oof[i] for i in part], t).items():
+                held[domain].setdefault(key, []).append((value, len(part)))
+    per_domain = {d: {k: float(np.average([v for v, _ in vs], weights=[max(n, 1e-9) for _, n in vs]))
+                      for k, vs in held[d].items()} for d in domains}
+    figures = per_domain["all"]
     threshold = choose_threshold(records, oof)
     print("Held-out figures (article-level CV, threshold chosen on the other folds):")
-    for key, value in figures.items():
-        print(f"  {key:22} {value:.3f}")
-    squad_only = [i for i, r in enumerate(records) if r["item"]["group"].startswith("squad:")]
-    own_only = [i for i, r in enumerate(records) if r["item"]["group"].startswith("own:")]
-    for label, subset in (("SQuAD", squad_only), ("own tune", own_only)):
-        r = rates([records[i] for i in subset], [oof[i] for i in subset], threshold)
-        print(f"  {label} at {threshold:.2f}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                                        for k, v in r.items()))
+    for key in figures:
+        print(f"  {key:22} " + "  ".join(f"{d} {per_domain[d][key]:.3f}" for d in domains))
     print("Curve (held-out probabilities): threshold, false-abstain, false-answer absent, false-answer fact, "
           "first-hit, answer-hit")
     for t in GRID[::4]:
@@ -246,7 +244,8 @@ def main() -> None:
     if args.dry_run:
         return
     cv = {"folds": FOLDS, "by": "article", "quick": args.quick, "questions": len({id(r["item"]) for r in records}),
-          "question_conditions": len(records), "held_out": figures, "fitted": dt.date.today().isoformat(),
+          "question_conditions": len(records), "held_out": figures,
+          "held_out_squad": per_domain["SQuAD"], "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(),
           "embedder_backend": embedder.backend}
     params = reader.params_of(final.ranker, final.abstainer, threshold, cv)
     reader.READER_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")

@@ -55,7 +55,7 @@ _ASKS = {
     "person": re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|man|woman|official|leader|player|team|company|group)\b", re.I),
     "place": re.compile(r"^\s*where\b|\b(which|what) (city|country|place|region|state|town|nation)\b", re.I),
 }
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
 _DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(century|decade|yesterday|tomorrow|ago)\b")
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÆØÅÄÖÜ][\wæøåäöü'’-]+")
 _PLACE = re.compile(r"\b(in|at|from|near|to|into|across)\s+(the\s+)?[A-ZÆØÅÄÖÜ]")
@@ -79,11 +79,17 @@ def question_type(question: str) -> str | None:
     return None
 
 
-def _holds(kind: str, sentence: str, question_words: set[str]) -> bool:
+def _found(pattern: re.Pattern, text: str) -> set[str]:
+    return {m.group(0).lower().replace(",", "") for m in pattern.finditer(text)}
+
+
+def _holds(kind: str, sentence: str, question_words: set[str], question: str) -> bool:
+    """The sentence holds a thing of the kind asked for that the question does not already name
+    ("How many of the 140 victims …" is not answered by a sentence whose only number is 140)."""
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        return bool(_found(_NUMBER, sentence) - _found(_NUMBER, question))
     if kind == "date":
-        return bool(_DATE.search(sentence))
+        return bool(_found(_DATE, sentence) - _found(_DATE, question))
     new_names = [w for w in _CAPITALISED.findall(sentence) if w.lower() not in question_words]
     if kind == "person":
         return bool(new_names)
@@ -177,7 +183,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
             len(words & paragraph_stems[key]) / len(words) if words else 0.0,
             math.log1p(len(stems - words)), math.log(max(1, c.word_count)), float(c.opens_paragraph),
             float(c.back_reference or c.stand_in is not None),
-            float(kind is not None and _holds(kind, c.text, lower_question)),
+            float(kind is not None and _holds(kind, c.text, lower_question, question)),
             float(bool(_NUMBER.search(c.text))), math.log1p(len(new_names)),
         )
     return Observation(rows, evidence)
