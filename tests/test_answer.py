@@ -162,3 +162,29 @@ def test_numbering_invariants_for_any_selection(sizes, data):
         start, end = hits[c.rank].sentences[c.index]
         assert hits[c.rank].text[start:end] in answer.text
     assert answer.text.startswith(chosen[0].text)  # the lead comes first
+
+
+def _passage_hit(pid: int, sentences: list[str]) -> Hit:
+    spans, cursor = [], 0
+    for sentence in sentences:
+        spans.append((cursor, cursor + len(sentence)))
+        cursor += len(sentence) + 1
+    return Hit(pid, " ".join(sentences), 1.0, f"a{pid}", f"Title {pid}", "Reuters", None, "p.md", None, (0, 1), 0,
+               cursor, tuple(spans))
+
+
+def test_a_sentence_pointing_back_follows_the_sentence_it_points_to():
+    """"They declined …" chosen after another passage's sentence still comes right after the
+    "U.S. officials said …" it refers to, in one piece, never as a piece opening "They"."""
+    hits = [_passage_hit(0, ["U.S. officials said the United States offered India a choice of machines.",
+                             "They declined to comment on a newspaper report about a weaker model."]),
+            _passage_hit(1, ["The New York Times said the United States wanted to sell a weaker model."])]
+    vectors = [np.eye(8, dtype=np.float32)[:2], np.eye(8, dtype=np.float32)[2:3]]
+    found = {(c.rank, c.index): c for c in cands.collect(hits, vectors, np.ones(8, dtype=np.float32), lambda h: None)}
+    assert found[(0, 1)].back_reference
+    composer = ExtractiveComposer.__new__(ExtractiveComposer)
+    answer = composer._render("q", "q", hits, [found[(0, 0)], found[(1, 0)], found[(0, 1)]], 0.9)
+    pieces = [p.strip() for p in re.split(r"\s*\[\d+\]\s*", answer.text) if p.strip()]
+    assert pieces[0].endswith("about a weaker model.") and pieces[1].startswith("The New York Times")
+    assert not any(re.match(r"^(they|he|she|this)\b", p, re.I) for p in pieces)
+    check_citations(answer)

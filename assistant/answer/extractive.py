@@ -130,21 +130,27 @@ class ExtractiveComposer:
     @staticmethod
     def _with_context(chosen: list[cands.Candidate], hits: list[Hit]) -> list[list[tuple[int, int]]]:
         """Per chosen sentence, the (hit rank, sentence index) keys it brings, in article order."""
-        taken: set[tuple[int, int]] = set()
-        groups = []
+        taken: dict[tuple[int, int], int] = {}  # key → its group
+        groups: list[set[tuple[int, int]]] = []
         for c in chosen:
             keys = {(c.rank, c.index)}
             if c.lead_in:
                 keys.add((c.rank, c.index + 1))
                 if _COUNTED.search(c.text):  # "two possible reasons:" brings "One is …" and "The second is …"
                     keys |= _enumerated(hits, c.rank, c.index)
+            before = (c.rank, c.index - 1)
+            if c.back_reference and c.index > 0 and before in taken:
+                keys -= taken.keys()  # "They declined …" goes right after the sentence it points back to
+                groups[taken[before]] |= keys
+                taken.update(dict.fromkeys(keys, taken[before]))
+                continue
             if c.back_reference and c.index > 0:
-                keys.add((c.rank, c.index - 1))
-            keys -= taken
-            taken |= keys
+                keys.add(before)
+            keys -= taken.keys()
             if keys:
-                groups.append(sorted(keys))
-        return groups
+                taken.update(dict.fromkeys(keys, len(groups)))
+                groups.append(keys)
+        return [sorted(group) for group in groups]
 
     def _render(self, question: str, query_text: str, hits: list[Hit], chosen: list[cands.Candidate],
                 confidence: float) -> Answer:
