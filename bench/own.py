@@ -1,5 +1,5 @@
 """Our own questions (bench/data/own_questions.jsonl), their fixed split, and their corpus:
-the two seeds plus ten Reuters stories (bench/data/reuters/), indexed together."""
+the two seeds plus fourteen Reuters stories (bench/data/reuters/), indexed together."""
 from __future__ import annotations
 
 import json
@@ -26,7 +26,7 @@ def load_own() -> list[dict]:
 
 
 def own_index(embedder):
-    """The index of the seeds and the ten Reuters stories, brought up to date; its directory."""
+    """The index of the seeds and the Reuters stories, brought up to date; its directory."""
     corpus = RESULTS / "own-corpus"
     if corpus.exists():
         shutil.rmtree(corpus)

@@ -188,3 +188,17 @@ def test_a_sentence_pointing_back_follows_the_sentence_it_points_to():
     assert pieces[0].endswith("about a weaker model.") and pieces[1].startswith("The New York Times")
     assert not any(re.match(r"^(they|he|she|this)\b", p, re.I) for p in pieces)
     check_citations(answer)
+
+
+def test_a_chain_of_sentences_pointing_back_comes_whole():
+    hits = [_passage_hit(0, ["Shares of the company rose sharply on the offer today.",
+                             "\"The offer is too low,\" the second arbitrageur said in New York.",
+                             "But he added it was hard to see the company worth much more.",
+                             "He noted the stock recently sold in the high teens."])]
+    vectors = [np.eye(8, dtype=np.float32)[:4]]
+    found = {(c.rank, c.index): c for c in cands.collect(hits, vectors, np.ones(8, dtype=np.float32), lambda h: None)}
+    composer = ExtractiveComposer.__new__(ExtractiveComposer)
+    answer = composer._render("q", "q", hits, [found[(0, 3)]], 0.9)
+    assert answer.text.startswith("\"The offer is too low,\" the second arbitrageur said") or \
+        answer.text.startswith("“The offer is too low,” the second arbitrageur said"), answer.text
+    assert "He noted the stock" in answer.text and "Shares of the company" not in answer.text

@@ -91,6 +91,18 @@ def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[t
     return found
 
 
+def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tuple[int, int]]:
+    """The sentences of hit `rank` before sentence `index` that it needs: the one before, and further
+    back while each in turn points back ("… the arbitrageur said." ← "But he added …" ← "He noted …")."""
+    hit, keys = hits[rank], set()
+    for j in range(index - 1, max(-1, index - 1 - limit), -1):
+        keys.add((rank, j))
+        start, end = hit.sentences[j]
+        if not cands.points_back(cands.display_text(hit.text[start:end])):
+            break
+    return keys
+
+
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
@@ -145,7 +157,7 @@ class ExtractiveComposer:
                 taken.update(dict.fromkeys(keys, taken[before]))
                 continue
             if c.back_reference and c.index > 0:
-                keys.add(before)
+                keys |= _referents(hits, c.rank, c.index)
             keys -= taken.keys()
             if keys:
                 taken.update(dict.fromkeys(keys, len(groups)))
