@@ -56,7 +56,8 @@ def to_dict(answer: Answer) -> dict:
 
 
 def _source(hit: Hit) -> dict:
-    return {"title": hit.title, "outlet": hit.outlet, "published": iso(hit.published), "url": hit.url, "file": hit.path,
+    return {"title": hit.title, "outlet": hit.outlet, "byline": hit.byline, "published": iso(hit.published),
+            "url": hit.url, "file": hit.path,
             "paragraphs": hit.paragraph_label, "passage": hit.text}
 
 
@@ -99,7 +100,8 @@ def highlighted(citation: Citation) -> str:
 
 
 def _where(hit: Hit) -> str:
-    return " · ".join(x for x in (hit.outlet, iso(hit.published) or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
+    by = f"by {hit.byline}" if hit.byline else None
+    return " · ".join(x for x in (hit.outlet, by, iso(hit.published) or "undated", f"paragraph{'s' if '–' in hit.paragraph_label else ''} "
                                   f"{hit.paragraph_label.lstrip('¶')}") if x)
 
 

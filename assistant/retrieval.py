@@ -57,6 +57,7 @@ class Hit:
     bm25: float = 0.0
     title_match: float = 0.0
     best_sentence: int = 0  # index into `sentences` of the sentence most like the query
+    byline: str | None = None  # the article's author, when it names one
 
     @property
     def paragraph_label(self) -> str:
@@ -197,5 +198,5 @@ class Searcher:
             start=passage.start, end=passage.end, sentences=passage.sentences,
             dense=float(features["dense"]), sentence=float(features["sentence"]),
             bm25=float(features["bm25"]), title_match=float(features["title"]),
-            best_sentence=int(features["best"]),
+            best_sentence=int(features["best"]), byline=meta.get("byline"),
         )

@@ -89,7 +89,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             until: only articles published on or before this day, YYYY-MM-DD; empty for no limit.
 
         Returns:
-            The answer text, each sentence ending in its [n] citation (or "The articles don't cover this question."), and the answer as JSON: question, query searched, abstained, confidence, citations (number, title, outlet, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
+            The answer text, each sentence ending in its [n] citation (or "The articles don't cover this question."), and the answer as JSON: question, query searched, abstained, confidence, citations (number, title, outlet, byline, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
         """
         question = (question or "").strip()
         if not question:

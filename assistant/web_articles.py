@@ -95,9 +95,10 @@ def articles_tab(gr, demo, assistant: Assistant):
         except AssistantError as exc:
             return (_not("added", exc), *refresh())
 
-    def add_text(title, outlet, published, url, text):
+    def add_text(title, outlet, published, url, text, author=""):
         try:
-            data = pasted_article_bytes(title or "", text or "", outlet=outlet or "", published=published or "", url=url or "")
+            data = pasted_article_bytes(title or "", text or "", outlet=outlet or "", published=published or "",
+                                        url=url or "", author=author or "")
             info, report = assistant.add_article(data, name=f"“{(title or '').strip() or 'pasted article'}”")
         except AssistantError as exc:
             return (_not("added", exc), *refresh())
@@ -152,7 +153,9 @@ def articles_tab(gr, demo, assistant: Assistant):
                 with gr.Row():
                     outlet = gr.Textbox(label="Outlet", elem_id="paste-outlet")
                     published = gr.Textbox(label="Published (YYYY-MM-DD)", elem_id="paste-published")
-                url = gr.Textbox(label="Link (optional)", elem_id="paste-url")
+                with gr.Row():
+                    author = gr.Textbox(label="Author (optional)", elem_id="paste-author")
+                    url = gr.Textbox(label="Link (optional)", elem_id="paste-url")
                 text = gr.Textbox(label="Text", lines=8, elem_id="paste-text")
                 text_button = gr.Button("Add article", variant="primary", elem_id="add-text")
         with gr.Row():
@@ -165,7 +168,7 @@ def articles_tab(gr, demo, assistant: Assistant):
     link.submit(add_url, link, [message, *listing], api_visibility="private")
     upload_button.click(add_files, files, [message, *listing], api_name="add_files").then(
         lambda: None, None, files, api_visibility="undocumented")
-    form = [title, outlet, published, url, text]
+    form = [title, outlet, published, url, text, author]
     text_button.click(add_text, form, [message, *listing], api_name="add_text").then(
         lambda shown: [("" if added(shown) else gr.skip()) for _ in form],  # clear once added
         message, form, api_visibility="private")

@@ -132,17 +132,34 @@ def test_uploads_leave_no_temporary_copy_behind(live_app, tmp_path):
 
 
 def test_errors_about_pasted_text_name_no_file(live_app):
-    message, *_ = client(live_app).predict("A title", "", "2 April", "", "Some text of the article here.",
+    message, *_ = client(live_app).predict("A title", "", "2 April", "", "Some text of the article here.", "",
                                            api_name="/add_text")
     assert message == "**Not added:** “A title”: published: '2 April' is not a date; use YYYY-MM-DD", message
-    message, *_ = client(live_app).predict("A title", "", "2024-04-02", "example dot org", "Some text here.",
+    message, *_ = client(live_app).predict("A title", "", "2024-04-02", "example dot org", "Some text here.", "",
                                            api_name="/add_text")
     assert message == "**Not added:** “A title”: link: 'example dot org' is not a web address; start it with http or https"
 
 
 def test_pasted_article_without_text_is_refused(live_app):
-    message, *_ = client(live_app).predict("A title", "", "", "", "  ", api_name="/add_text")
+    message, *_ = client(live_app).predict("A title", "", "", "", "  ", "", api_name="/add_text")
     assert message == "**Not added:** pasted article: paste the article's text"
+
+
+def test_a_pasted_articles_author_is_shown_with_its_citations(live_app):
+    api = client(live_app)
+    text = ("The harbour authority in Bodø will replace its two oldest container cranes next spring. "
+            "The new cranes cost 240 million kroner and lift twice as much, the authority said on Monday.")
+    message, *_ = api.predict("Bodø harbour buys new cranes", "Nordland Post", "2025-03-03", "", text, "Ingrid Moe",
+                              api_name="/add_text")
+    assert message.startswith("**Added** “Bodø harbour buys new cranes”"), message
+    [saved] = live_app.corpus.glob("*harbour-buys-new-cranes.md")
+    try:
+        assert "author: Ingrid Moe" in saved.read_text(encoding="utf-8")
+        answer, data = ask(api, "How much do the new cranes in Bodø cost?")
+        assert "240 million kroner" in answer, answer
+        assert data["citations"][0]["byline"] == "Ingrid Moe"
+    finally:
+        api.predict(saved.stem, api_name="/remove_article")
 
 
 def test_ten_concurrent_chats_all_answer(live_app):

@@ -93,6 +93,7 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     page.get_by_role("tab", name="Articles").click()
     page.fill("#paste-title textarea, #paste-title input", title)
     page.fill("#paste-outlet textarea, #paste-outlet input", "Test Fixture News")
+    page.fill("#paste-author textarea, #paste-author input", "Ola Fixture")
     page.fill("#paste-text textarea", text.strip())
     page.click("#add-text")
     page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
@@ -104,7 +105,7 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     page.get_by_role("tab", name="Chat").click()
     ask(page, "Why was the ferry to Kvaløya suspended?")
     panel = page.inner_text("#sources-panel")
-    assert title in panel and "Test Fixture News" in panel
+    assert title in panel and "Test Fixture News · by Ola Fixture" in panel
     assert "storm" in page.inner_text("#chat")
 
 
