@@ -29,6 +29,7 @@ def marked_passage(citation: Citation, mark: str = "**") -> str:
 def source_line(citation: Citation) -> str:
     hit = citation.hit
     line = f"[{citation.number}] {hit.source_label()} ({hit.paragraph_label})"
+    line += f" — by {hit.byline}" if hit.byline else ""
     return line + (f" — quoting {', '.join(citation.speakers)}" if citation.speakers else "")
 
 

@@ -202,3 +202,18 @@ def test_a_chain_of_sentences_pointing_back_comes_whole():
     assert answer.text.startswith("\"The offer is too low,\" the second arbitrageur said") or \
         answer.text.startswith("“The offer is too low,” the second arbitrageur said"), answer.text
     assert "He noted the stock" in answer.text and "Shares of the company" not in answer.text
+
+
+def test_a_byline_travels_with_its_citation():
+    import dataclasses
+
+    from assistant.answer import Citation
+    from assistant.render import chat_sources, source_line
+
+    hit = dataclasses.replace(_passage_hit(0, ["The new cranes cost 240 million kroner, the authority said."]),
+                              byline="Ingrid *Moe*")
+    citation = Citation(1, hit, (hit.sentences[0],))
+    assert source_line(citation) == "[1] Title 0 — Reuters (¶1) — by Ingrid *Moe*"
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", [hit], [], 0.9)
+    answer = dataclasses.replace(answer, citations=(citation,))
+    assert "Reuters · by Ingrid \\*Moe\\* · undated" in chat_sources(answer)  # article data stays inert
