@@ -96,8 +96,10 @@ def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tu
     back while each in turn points back ("… the arbitrageur said." ← "But he added …" ← "He noted …")."""
     hit, keys = hits[rank], set()
     for j in range(index - 1, max(-1, index - 1 - limit), -1):
-        keys.add((rank, j))
         start, end = hit.sentences[j]
+        if cands.is_fragment(hit.text[start:end]):
+            break  # a heading or caption is no referent, and never part of an answer
+        keys.add((rank, j))
         if not cands.points_back(cands.display_text(hit.text[start:end])):
             break
     return keys
