@@ -17,7 +17,7 @@ import numpy as np
 
 from . import compaction, store
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
-from .index import Index, manifest_info, version_of
+from .index import Index
 from .manifest import Counts, Manifest, SegmentEntry
 from .storage import ChangeSet, ModelInfo, StoreInfo
 
@@ -28,13 +28,13 @@ class FileLocation:
         self.name = str(directory)
 
     def published(self) -> str:
-        return version_of(store.read_manifest(self.directory))
+        return store.read_manifest(self.directory).identity
 
     def open(self, reuse: Index | None = None) -> Index:
         return store.load(self.directory, reuse=reuse if isinstance(reuse, Index) else None).warm()
 
     def info(self) -> StoreInfo:
-        return manifest_info(store.read_manifest(self.directory), self.name)
+        return store.read_manifest(self.directory).store_info(self.name)
 
     @contextmanager
     def lock(self):

@@ -16,21 +16,6 @@ from .segment import Segment, StoredPassage
 from .storage import EVERYTHING, Filter, StoreInfo
 
 
-def version_of(manifest: Manifest) -> str:
-    """A published manifest's identity: its uid changes with every publish, even a rebuild's."""
-    return f"{manifest.generation}:{manifest.uid}"
-
-
-def manifest_info(manifest: Manifest, location: str) -> StoreInfo:
-    ann_info = manifest.ann
-    search = f"IVF over {list(ann_info.segments)}, nprobe {ann_info.nprobe}" if ann_info else "exact"
-    counts = manifest.counts
-    return StoreInfo(location=location, backend="files", format_version=manifest.version,
-                     generation=manifest.generation, articles=counts.articles, passages=counts.passages,
-                     sentences=counts.sentences, model=manifest.model, built_at=manifest.built_at,
-                     details=(("Segments", f"{len(manifest.segments)} (dense search: {search})"),))
-
-
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
     """Rows of the n highest scores, best first."""
     n = min(n, len(scores))
@@ -129,7 +114,7 @@ class Index:
 
     @property
     def version(self) -> str:
-        return version_of(self.manifest)
+        return self.manifest.identity
 
     @property
     def next_id(self) -> int:
@@ -137,7 +122,7 @@ class Index:
 
     @cached_property
     def info(self) -> StoreInfo:
-        return manifest_info(self.manifest, self.location)
+        return self.manifest.store_info(self.location)
 
     @property
     def size(self) -> int:

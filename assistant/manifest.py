@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from .storage import ModelInfo
+from .storage import ModelInfo, StoreInfo
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,18 @@ class Manifest:
     version: int = 0
 
     replace = dataclasses.replace
+
+    @property
+    def identity(self) -> str:
+        """What `Location.published()` reports: the uid changes with every publish, even a rebuild's."""
+        return f"{self.generation}:{self.uid}"
+
+    def store_info(self, location: str) -> StoreInfo:
+        search = f"IVF over {list(self.ann.segments)}, nprobe {self.ann.nprobe}" if self.ann else "exact"
+        return StoreInfo(location=location, backend="files", format_version=self.version,
+                         generation=self.generation, articles=self.counts.articles, passages=self.counts.passages,
+                         sentences=self.counts.sentences, model=self.model, built_at=self.built_at,
+                         details=(("Segments", f"{len(self.segments)} (dense search: {search})"),))
 
     @property
     def segment_names(self) -> list[str]:
