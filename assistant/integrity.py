@@ -17,11 +17,6 @@ from .manifest import Manifest
 from .segment import Segment
 
 
-def files_of(manifest: Manifest | None) -> set[str]:
-    """Names of the segments, deletion list and IVF file a manifest names."""
-    return manifest.names() if manifest else set()
-
-
 def manifest_checksum(manifest: dict) -> int:
     """CRC-32 of the manifest's content without its own checksum (key order and spacing ignored)."""
     body = {k: v for k, v in manifest.items() if k != "checksum"}

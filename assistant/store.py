@@ -27,7 +27,7 @@ import numpy as np
 from . import ann
 from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
-                        files_of, manifest_checksum, record_files)
+                        manifest_checksum, record_files)
 from .manifest import Manifest
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 from .storage import ModelInfo, check_same_model
@@ -230,12 +230,12 @@ def publish(index_dir: Path, manifest: Manifest) -> None:
     os.replace(tmp, index_dir / MANIFEST)
     _fsync_dir(index_dir)
     checkpoint("remove unreferenced")
-    remove_unreferenced(index_dir, files_of(manifest))
+    remove_unreferenced(index_dir, manifest.names())
 
 
 def tidy(index_dir: Path, manifest: Manifest) -> None:
     """Finish what a writer killed after its publish left: remove what `manifest` does not name."""
-    remove_unreferenced(index_dir, files_of(manifest))
+    remove_unreferenced(index_dir, manifest.names())
 
 
 def remove_unreferenced(index_dir: Path, keep: set[str]) -> None:

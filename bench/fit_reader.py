@@ -244,8 +244,8 @@ def main() -> None:
     if args.dry_run:
         return
     cv = {"folds": FOLDS, "by": "article", "quick": args.quick, "questions": len({id(r["item"]) for r in records}),
-          "question_conditions": len(records), "held_out": figures,
-          "held_out_squad": per_domain["SQuAD"], "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(),
+          "question_conditions": len(records), "held_out": figures, "held_out_squad": per_domain["SQuAD"],
+          "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(),
           "embedder_backend": embedder.backend}
     params = reader.params_of(final.ranker, final.abstainer, threshold, cv)
     reader.READER_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")

@@ -48,7 +48,7 @@ def _disk(index_dir):
 
 def _named(index_dir):
     manifest = store.read_manifest(index_dir)
-    return store.files_of(manifest) | {store.MANIFEST, ".lock"}
+    return manifest.names() | {store.MANIFEST, ".lock"}
 
 
 def _scenario(kind, base, memo):
@@ -139,7 +139,7 @@ def test_a_rebuild_never_reuses_a_published_name(tmp_path, memo):
     first = store.read_manifest(tmp_path / "index")
     build_index(corpus, tmp_path / "index", embedder=memo, progress=False, rebuild=True)
     second = store.read_manifest(tmp_path / "index")
-    assert not store.files_of(first) & store.files_of(second)
+    assert not first.names() & second.names()
     assert second.generation > first.generation and second.uid != first.uid
 
 

@@ -47,10 +47,6 @@ class Candidate:
     stand_in: str | None  # the person to name in place of an opening "he"/"she"
 
     @property
-    def is_quote(self) -> bool:
-        return quotes.is_quote(self.paragraph)
-
-    @property
     def word_count(self) -> int:
         return len(self.text.split())
 

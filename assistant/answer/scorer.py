@@ -83,13 +83,15 @@ def _found(pattern: re.Pattern, text: str) -> set[str]:
     return {m.group(0).lower().replace(",", "") for m in pattern.finditer(text)}
 
 
-def _holds(kind: str, sentence: str, question_words: set[str], question: str) -> bool:
+_KIND_PATTERN = {"number": _NUMBER, "date": _DATE}
+
+
+def _holds(kind: str, sentence: str, question_words: set[str], named: set[str]) -> bool:
     """The sentence holds a thing of the kind asked for that the question does not already name
-    ("How many of the 140 victims …" is not answered by a sentence whose only number is 140)."""
-    if kind == "number":
-        return bool(_found(_NUMBER, sentence) - _found(_NUMBER, question))
-    if kind == "date":
-        return bool(_found(_DATE, sentence) - _found(_DATE, question))
+    (`named`: the question's own numbers or dates; "How many of the 140 victims …" is not
+    answered by a sentence whose only number is 140)."""
+    if kind in _KIND_PATTERN:
+        return bool(_found(_KIND_PATTERN[kind], sentence) - named)
     new_names = [w for w in _CAPITALISED.findall(sentence) if w.lower() not in question_words]
     if kind == "person":
         return bool(new_names)
@@ -141,9 +143,6 @@ class Observation(NamedTuple):
     evidence: np.ndarray
 
 
-_NO_EVIDENCE = np.zeros(5)
-
-
 def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
     """The candidates' FEATURES (float64) and the question's evidence; `query` is the retrieval Query."""
     words = set(query.words)
@@ -164,6 +163,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     idf = {w: math.log((n + 1) / (df[w] + 0.5)) for w in words}
     idf_total = sum(idf.values()) or 1.0
     lower_question = {w.lower() for w in re.findall(r"\w+", question)}
+    named = _found(_KIND_PATTERN[kind], question) if kind in _KIND_PATTERN else set()
     best_similarity = max(c.similarity for c in candidates)
     top_score = hits[0].score if hits else 0.0
     rows = np.zeros((n, len(FEATURES)))
@@ -183,7 +183,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
             len(words & paragraph_stems[key]) / len(words) if words else 0.0,
             math.log1p(len(stems - words)), math.log(max(1, c.word_count)), float(c.opens_paragraph),
             float(c.back_reference or c.stand_in is not None),
-            float(kind is not None and _holds(kind, c.text, lower_question, question)),
+            float(kind is not None and _holds(kind, c.text, lower_question, named)),
             float(bool(_NUMBER.search(c.text))), math.log1p(len(new_names)),
         )
     return Observation(rows, evidence)
