@@ -72,9 +72,11 @@ def test_follow_up_is_rewritten_and_finds_the_passage(seed_index):
     first = assistant.ask("Who is Tom Røseth?")
     second = assistant.ask("What does he say about the escape route?", history=[("Who is Tom Røseth?", first)])
     assert second.rewritten and second.query == "What does Tom Røseth say about the escape route?"
-    # the passage is found; whether the reader is sure enough to answer from it is the reader's call
     assert any("Belarus is a much more logical escape route" in h.text for h in second.hits[:3])
-    assert second.abstained or any("Belarus is a much more logical escape route" in c.hit.text for c in second.citations)
+    # below the abstainer's threshold, but Røseth's own words on the escape route answer it (own_words)
+    assert not second.abstained and second.text.startswith("“That it is natural to escape towards Belarus")
+    assert "Belarus is a much more logical escape route" in second.citations[0].hit.text
+    assert "Røseth" in second.citations[0].speakers
     # an independent question is searched as asked: earlier sources do not leak in
     third = assistant.ask("What topics will Lukashenko and Putin discuss on Friday?",
                           history=[("Who is Tom Røseth?", first), ("What does he say about the escape route?", second.text)])

@@ -7,10 +7,12 @@ sentence and adds at most two more that are likely enough and say something new.
 Because every sentence is copied from a passage, its citation is by construction the
 passage it came from: numbers run 1, 2, 3… in order of first appearance, one per passage.
 
-Two rules the reader cannot learn from SQuAD, which has neither quotes nor profiles:
+Rules the reader cannot learn from SQuAD, which has neither quotes nor profiles:
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
   article says so in so many words (scorer.defines: a role in an attribution or apposition);
-- "What does X (or he) say/think …?" leads with X's own words when they are close to the best.
+- "What does X (or he) say/think …?" leads with X's own words when they are close to the best,
+  and is answered below the threshold when one of the two likeliest sentences is X's own
+  words on what was asked about (own_words).
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ from .reader import Reader, load_reader
 from .base import Answer, Citation, decide, declined
 
 _COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
+_NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*)*")
+_FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|does|do|did|is|are|was|were|has|have|"
+                             r"had|about|of|on|in|to|for|with|the|a|an|his|her|their)\b", re.I)  # bm25s keeps these
 _ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the second|the other|another|third|"
                          r"the third|finally|lastly)\b", re.I)
 
@@ -46,6 +51,24 @@ def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
     """For "Who is X?": the candidates that say who X is (the articles' own description of X)."""
     person = scorer.who_is(question)
     return [i for i, c in enumerate(candidates) if person and scorer.defines(person, c.text)] if person else []
+
+
+def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, top: int = 2) -> bool:
+    """For "What does X say about Y?": one of the `top` likeliest sentences is X's own words and
+    names at least half of Y's words ("escape route": "… natural to escape towards Belarus"). The abstainer learnt from SQuAD, which has no speakers, and declines
+    these when the question's words are mostly the name and the verb ("say", "think")."""
+    if not scorer.asks_for_words(question) or not len(candidates):
+        return False
+    asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
+    for i in np.argsort(-probabilities, kind="stable")[:top]:
+        speaker = candidates[i].speaker
+        if speaker and scorer.names_match(speaker, question):
+            # Y: the question without X's name (all of it: "Tom Røseth") and the verb
+            about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
+            topic = set(lexical.tokenize([about])[0])
+            if topic and 2 * len(topic & set(lexical.tokenize([candidates[i].text])[0])) >= len(topic):
+                return True
+    return False
 
 
 def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
@@ -136,7 +159,8 @@ class ExtractiveComposer:
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
         hits, found, observation = self.observe(query_text, where=where)
         probabilities, answered = self.reader.read(observation)
-        if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)):
+        if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
+                                                  or own_words(found, probabilities, query_text)):
             return declined(question, query_text, hits, answered)
         chosen = select(found, probabilities, query_text, self.settings)
         return self._render(question, query_text, hits, [found[i] for i in chosen], answered)

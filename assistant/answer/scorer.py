@@ -59,7 +59,7 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d|\b(one|two|three|four|five|six|seven|eight
 _DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(century|decade|yesterday|tomorrow|ago)\b")
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÆØÅÄÖÜ][\wæøåäöü'’-]+")
 _PLACE = re.compile(r"\b(in|at|from|near|to|into|across)\s+(the\s+)?[A-ZÆØÅÄÖÜ]")
-_ASKS_WORDS = re.compile(r"\b(say|says|said|think|thinks|believe|believes|mean|argue|argues|claim|claims|view|views|"
+ASKS_WORDS = re.compile(r"\b(say|says|said|think|thinks|believe|believes|mean|argue|argues|claim|claims|view|views|"
                          r"opinion|characteri[sz]e|characteri[sz]es|describe|describes|call|calls|see|sees|warn|warns)\b", re.I)
 _WHO_IS = re.compile(r"^\s*who\s+(is|was|are|were)\s+(?P<name>.+?)\??$", re.I)
 _ROLE = r"(?:[a-z][\w-]*\s+){1,8}"  # lower-case words that describe someone: "head teacher in intelligence at …"
@@ -67,7 +67,7 @@ _ROLE = r"(?:[a-z][\w-]*\s+){1,8}"  # lower-case words that describe someone: "h
 
 def asks_for_words(question: str) -> bool:
     """"What does Hansen say/think …", "How does Godzimirski characterize …": a person's own words answer it."""
-    return bool(_ASKS_WORDS.search(question))
+    return bool(ASKS_WORDS.search(question))
 
 
 def question_type(question: str) -> str | None:
