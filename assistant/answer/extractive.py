@@ -25,7 +25,7 @@ from ..retrieval import Hit, Searcher
 from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
 from . import candidates as cands
-from . import quotes, scorer
+from . import quotes, roles, scorer
 from .reader import Reader, load_reader
 from .base import Answer, Citation, decide, declined
 
@@ -157,6 +157,8 @@ class ExtractiveComposer:
         return hits, found, rows
 
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
+        if roles.asked_roles(query_text):  # "the NUPI researcher": search again with the name the articles give
+            query_text = roles.with_holders(query_text, [h.text for h in self.searcher.search(query_text, 5, where=where)])
         hits, found, observation = self.observe(query_text, where=where)
         probabilities, answered = self.reader.read(observation)
         if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
