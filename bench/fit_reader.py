@@ -61,8 +61,10 @@ def squad_questions(quick: bool):
 
 
 def observe(searcher: Searcher, view, question: str, vector: np.ndarray):
+    """What the reader sees of `question` on `view`, searched as compose() searches it."""
     composer = extractive.ExtractiveComposer(Searcher(view, searcher.embedder), DEFAULT)
-    return composer.observe(question, vector)
+    query_text = composer.named(question)
+    return composer.observe(query_text, vector if query_text == question else None)
 
 
 def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_passages, paragraph_passages, every: int):

@@ -156,9 +156,15 @@ class ExtractiveComposer:
         rows = scorer.features(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
         return hits, found, rows
 
+    def named(self, query_text: str, where: Filter = EVERYTHING) -> str:
+        """The query with the name of each person it asks about by role ("the NUPI researcher"),
+        from the passages that query retrieves; as given when it names no role."""
+        if not roles.asked_roles(query_text):
+            return query_text
+        return roles.with_holders(query_text, [h.text for h in self.searcher.search(query_text, 5, where=where)])
+
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
-        if roles.asked_roles(query_text):  # "the NUPI researcher": search again with the name the articles give
-            query_text = roles.with_holders(query_text, [h.text for h in self.searcher.search(query_text, 5, where=where)])
+        query_text = self.named(query_text, where)
         hits, found, observation = self.observe(query_text, where=where)
         probabilities, answered = self.reader.read(observation)
         if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
