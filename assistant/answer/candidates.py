@@ -106,6 +106,13 @@ def person_named(sentence: str) -> str | None:
     return None
 
 
+def _speaker(hit, index: int, sentence: str, paragraph: str, previous: str | None) -> str | None:
+    """A dash quote's speaker is the paragraph's; an English quote's, the sentence's ('…," Walesa said.')."""
+    if quotes.is_quote(paragraph):
+        return quotes.speaker(paragraph, previous)
+    return quotes.sentence_speaker(sentence, hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous)
+
+
 def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, paragraph_before) -> list[Candidate]:
     """Candidates from the sentences of `hits` (with their sentence vectors, in order)."""
     out: list[Candidate] = []
@@ -126,7 +133,8 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
             lead_in = text.endswith(":")
             if lead_in and index + 1 >= len(hit.sentences):
                 continue  # what it introduces is not in this passage
-            back = bool(_POINTS_BACK.match(quotes.QUOTE_MARK.sub("", text))) and not quotes.is_quote(paragraph)
+            # an English quote opening "They …" points back too: '"They should be cutting …," Lucky said.'
+            back = bool(_POINTS_BACK.match(quotes.QUOTE_MARK.sub("", text).lstrip("\"“‘"))) and not quotes.is_quote(paragraph)
             stand_in = None
             if back and _PERSONAL.match(text):  # "He believes …": name the person the sentence before names
                 before = hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous
@@ -136,7 +144,7 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
                 continue  # nothing it could point back to comes with it
             out.append(Candidate(
                 rank=rank, index=index, text=text, paragraph_start=p_start, paragraph=paragraph,
-                previous_paragraph=previous, speaker=quotes.speaker(paragraph, previous), vector=vectors[index],
+                previous_paragraph=previous, speaker=_speaker(hit, index, raw, paragraph, previous), vector=vectors[index],
                 similarity=float(sims[index]), previous_similarity=float(sims[index - 1]) if index > 0 else 0.0,
                 next_similarity=float(sims[index + 1]) if index + 1 < len(sims) else 0.0,
                 opens_paragraph=start - p_start <= 2, lead_in=lead_in, back_reference=back, stand_in=stand_in,

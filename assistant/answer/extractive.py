@@ -71,6 +71,11 @@ def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, ques
     return False
 
 
+def _words_of(candidate: cands.Candidate) -> str:
+    """Whose words the sentence gives: a quote's speaker, or who it reports ("Keating said the …")."""
+    return candidate.speaker or quotes.named_speaker(candidate.text) or ""
+
+
 def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
            settings: AnswerSettings = DEFAULT) -> list[int]:
     """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py)."""
@@ -82,7 +87,7 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
     if defining:
         lead = next(i for i in order if i in defining)
     elif scorer.asks_for_words(question):
-        own = [i for i in order if candidates[i].speaker and scorer.names_match(candidates[i].speaker, question)]
+        own = [i for i in order if scorer.names_match(_words_of(candidates[i]), question)]
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
     chosen, words = [lead], candidates[lead].word_count
@@ -223,6 +228,10 @@ class ExtractiveComposer:
                 if speaker or quotes.is_quote(paragraph):
                     text, attribution = quotes.split_attribution(raw)
                     if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
+                        speakers.setdefault(rank, []).append(quotes.short_name(speaker))
+                elif candidate and candidate.speaker:  # an English quote: '"…," Walesa said.' or '"…," he said.'
+                    (text, attribution), speaker = quotes.split_english(raw), candidate.speaker
+                    if not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
                         speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 else:
                     text, attribution = cands.display_text(raw), None

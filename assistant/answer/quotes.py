@@ -1,4 +1,6 @@
-"""Who said a quote: news articles mark quotes with a leading dash ("– …, says Hansen.").
+"""Who said a quote: Norwegian news marks a quoted paragraph with a leading dash ("– …, says
+Hansen."), English news quotes by sentence, with the attribution after the closing mark
+('"…," Walesa said.'; sentence_speaker).
 
 A speaker is named only when the article says so plainly: in the quote's own paragraph
 ("…, says Belarus expert Arve Hansen to TV 2", "…, Røseth points out"), or, when the quote
@@ -75,6 +77,43 @@ def speaker(paragraph: str, previous: str | None) -> str | None:
     if is_quote(previous):  # "…, says Røseth, and continues:" hands the floor to the next quote
         return named_speaker(previous) if previous.rstrip().endswith(":") else None
     return named_speaker(previous)
+
+
+# English news quotes by sentence: '"…," Walesa said.', '"…," said Rudolph Hokanson, analyst at
+# Milwaukee Co.', '"…," Shearson Lehman analyst Michael Lucky said.', '"…," he said.' The clause
+# after the closing mark must end the sentence, short, so '…outside," said GM plans to build
+# 1,042,708 cars …' (a report, not an attribution) names nobody.
+_CLOSED = r"[,.!?]?[\"”]\s+"
+_ENGLISH = re.compile(
+    rf"{_CLOSED}(?:(?:[\w&.’'-]+\s+){{0,7}}?(?P<name>{_NAME})\s+{_VERBS}|{_VERBS}\s+(?P<after>{_NAME})"
+    rf"(?:,(?:\s+[\w&.’'-]+){{1,6}})?|(?P<pronoun>he|she)\s+{_VERBS})\s*[.!?]\s*$")
+
+
+def sentence_speaker(sentence: str, before: str | None) -> str | None:
+    """Who said an English quote sentence, by its closing attribution; for "…," he said., the
+    person the sentence `before` attributes words to or opens with. None when unsure."""
+    match = _ENGLISH.search(sentence.strip())
+    if not match:
+        return None
+    if match.group("pronoun"):
+        named = named_speaker(before) if before else None
+        if named is None and before:
+            match_before = _ENGLISH.search(before.strip())
+            named = (match_before.group("name") or match_before.group("after")) if match_before else None
+        return named
+    words = [w for w in (match.group("name") or match.group("after")).split() if w not in _STOP_NAMES]
+    return " ".join(words) or None
+
+
+def split_english(sentence: str) -> tuple[str, str | None]:
+    """(quoted words, attribution) of an English quote sentence: '"A," Walesa said.' → ("A", "Walesa said")."""
+    text = sentence.strip()
+    match = _ENGLISH.search(text)
+    if not match:
+        return text, None
+    body = text[:match.start()].lstrip("\"“ ").strip()
+    clause = re.sub(r"^[,.!?]?[\"”]\s+", "", text[match.start():]).rstrip(".!? ")
+    return body, clause
 
 
 def short_name(name: str) -> str:
