@@ -9,6 +9,8 @@ GODZIMIRSKI = "NUPI researcher and Russia expert Jakub Godzimirksi believes that
 HANSEN = "Hansen is an adviser to the Norwegian Helsinki Committee, and has done research on Belarus, Russia and Ukraine."
 LUCKY = '"They should be cutting a lot more than they are," Shearson Lehman analyst Michael Lucky said.'
 SUMMIT = "On Friday, Belarusian President Aleksandr Lukashenko will meet Russian President Vladimir Putin, according to Belta."
+STRONG = ('"We have talked to a number of our major suppliers," Imperial\'s manager of western crude supply '
+          'Gary Strong said.')
 ESCAPE = "As the intelligence expert sees it, Belarus is a much more logical escape route for the four men."
 
 
@@ -19,6 +21,8 @@ ESCAPE = "As the intelligence expert sees it, Belarus is a much more logical esc
     ("What does the Shearson analyst say?", LUCKY, "Michael Lucky"),
     ("What will the Belarusian president do?", SUMMIT, "Aleksandr Lukashenko"),
     ("What will the Russian president do?", SUMMIT, "Vladimir Putin"),  # the qualifier of the other president
+    ("What does Imperial's crude supply manager say?", STRONG, "Gary Strong"),  # an owner's name qualifies too
+    ("What will the Belarusian President do?", SUMMIT, "Aleksandr Lukashenko"),
 ])
 def test_the_holder_of_a_role_is_the_name_beside_it(question, text, name):
     role = roles.asked_roles(question)[0]
@@ -31,6 +35,7 @@ def test_the_holder_of_a_role_is_the_name_beside_it(question, text, name):
     ("What does the researcher think?", [GODZIMIRSKI]),  # no qualifier: any researcher
     ("What will the Finnish president do?", [SUMMIT]),  # no such holder
     ("What does the NUPI researcher Godzimirksi say?", [GODZIMIRSKI]),  # named already
+    ("Who is Conrac's chief executive?", [LUCKY, SUMMIT]),  # the passages name no one for it
 ])
 def test_no_name_is_guessed(question, texts):
     assert roles.with_holders(question, texts) == question

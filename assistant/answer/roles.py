@@ -18,7 +18,9 @@ ROLE_NOUNS = ("researcher", "expert", "adviser", "advisor", "analyst", "director
               "teacher", "manager", "governor", "chief", "editor", "officer", "economist", "official", "secretary",
               "ambassador", "commissioner", "executive", "diplomat", "ruler")
 _NOUN = "(?:" + "|".join(ROLE_NOUNS) + ")"
-_ASKED = re.compile(rf"\bthe\s+(?P<qualifier>(?:[\w’'-]+\s+){{1,3}}?)(?P<noun>{_NOUN})s?\b", re.I)
+# "the NUPI researcher", "Imperial's crude supply manager" (the owner's name is a qualifier)
+_ASKED = re.compile(rf"(?:\b(?i:the)\s+|\b(?=[A-ZÆØÅ][\w-]*[’']s\s))(?P<qualifier>(?:[\w’'-]+\s+){{1,3}}?)"
+                    rf"(?P<noun>(?i:{_NOUN}))(?i:s)?\b")
 _NAME = re.compile(r"[A-ZÆØÅ][\wæøåäöü’'-]+(?:\s+[A-ZÆØÅ][\wæøåäöü’'-]+)*")
 _SMALL = {"the", "a", "an", "of", "to", "at", "in", "and", "for", "on", "s", "’s", "'s"}
 _NEAR = 40  # characters between the role and the name: "researcher and Russia expert Jakub …"
@@ -31,7 +33,8 @@ def asked_roles(question: str) -> list[tuple[int, str, list[str]]]:
     """(end in the question, role noun, qualifier words) of each "the <qualifier> <role>"."""
     found = []
     for match in _ASKED.finditer(question):
-        qualifier = [w for w in re.findall(r"[\w’'-]+", match.group("qualifier")) if w.lower() not in _SMALL]
+        words = re.findall(r"[\w-]+(?:[’'][\w-]+)?", match.group("qualifier"))
+        qualifier = [re.sub(r"[’']s$", "", w) for w in words if w.lower() not in _SMALL]
         if qualifier:
             found.append((match.end(), match.group("noun").lower(), qualifier))
     return found
