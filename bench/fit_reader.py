@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from assistant import store
-from assistant.answer import extractive, reader, scorer
+from assistant.answer import extractive, reader, scorer, selection
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
 from assistant.retrieval import Searcher
@@ -143,7 +143,7 @@ def rates(records, read, threshold):
     first = anyhit = 0
     for record, (p, _), kind, b in zip(records, read, kinds, best):
         if kind == "pos" and b >= threshold and len(p):
-            chosen = extractive.select(record["candidates"], p, record["item"]["question"])
+            chosen = selection.select(record["candidates"], p, record["item"]["question"])
             first += bool(record["labels"][chosen[0]])
             anyhit += bool(record["labels"][chosen].any())
     n_pos = max(1, int((kinds == "pos").sum()))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from assistant.answer import ExtractiveComposer, extractive, quotes
+from assistant.answer import ExtractiveComposer, quotes, selection
 from assistant.answer import candidates as cands
 from test_answer import _passage_hit, check_citations
 
@@ -61,4 +61,4 @@ def test_an_english_quote_is_shown_in_the_answers_quote_style_and_names_its_spea
 def test_what_x_said_about_y_is_answered_from_xs_own_words(question, answers):
     _, found = _walesa()
     probabilities = np.array([0.2 if c.index == 1 else 0.1 for c in found])
-    assert extractive.own_words(found, probabilities, question) is answers
+    assert selection.own_words(found, probabilities, question) is answers

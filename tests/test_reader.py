@@ -104,7 +104,7 @@ def test_a_he_follow_up_answers_with_that_persons_words_first(seed_index):
 
 
 @pytest.mark.parametrize("question", ["In which year was Arve Hansen born?", "What is the name of Lukashenko's wife?",
-                                      # Røseth's words answer only what they are about (extractive.own_words)
+                                      # Røseth's words answer only what they are about (selection.own_words)
                                       "What does Røseth say about the Olympic Games?",
                                       "What does Hansen say about the price of gas in Minsk?"])
 def test_a_fact_the_seeds_lack_is_declined(seed_index, question):

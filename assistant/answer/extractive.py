@@ -2,17 +2,11 @@
 
 The reader (reader.py) gives every candidate sentence a probability of holding the answer,
 and the question a probability of being answered by the articles at all. Below the fitted
-threshold the composer declines (base.decide). Otherwise it leads with the most likely
-sentence and adds at most two more that are likely enough and say something new.
-Because every sentence is copied from a passage, its citation is by construction the
-passage it came from: numbers run 1, 2, 3… in order of first appearance, one per passage.
-
-Rules the reader cannot learn from SQuAD, which has neither quotes nor profiles:
-- "Who is X?" is answered, leading with a sentence that says who X is, whenever an
-  article says so in so many words (scorer.defines: a role in an attribution or apposition);
-- "What does X (or he) say/think …?" leads with X's own words when they are close to the best,
-  and is answered below the threshold when one of the two likeliest sentences is X's own
-  words on what was asked about (own_words).
+threshold the composer declines (base.decide), unless a rule of selection.py answers it.
+Otherwise it leads with the most likely sentence and adds at most two more that are likely
+enough and say something new (selection.select). Because every sentence is copied from a
+passage, its citation is by construction the passage it came from: numbers run 1, 2, 3… in
+order of first appearance, one per passage.
 """
 from __future__ import annotations
 
@@ -26,13 +20,11 @@ from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
 from . import candidates as cands
 from . import quotes, roles, scorer
-from .reader import Reader, load_reader
 from .base import Answer, Citation, decide, declined
+from .reader import Reader, load_reader
+from .selection import own_words, profile, select
 
 _COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
-_NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*)*")
-_FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|does|do|did|is|are|was|were|has|have|"
-                             r"had|about|of|on|in|to|for|with|the|a|an|his|her|their)\b", re.I)  # bm25s keeps these
 _ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the second|the other|another|third|"
                          r"the third|finally|lastly)\b", re.I)
 
@@ -45,63 +37,6 @@ def missing_names(searcher: Searcher, question: str) -> list[str]:
         if stems and not any(searcher.knows(stem) for stem in stems):
             missing.append(word)
     return missing
-
-
-def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
-    """For "Who is X?": the candidates that say who X is (the articles' own description of X)."""
-    person = scorer.who_is(question)
-    return [i for i, c in enumerate(candidates) if person and scorer.defines(person, c.text)] if person else []
-
-
-def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, top: int = 2) -> bool:
-    """For "What does X say about Y?": one of the `top` likeliest sentences is X's own words and
-    names at least half of Y's words ("escape route": "… natural to escape towards Belarus"). The abstainer learnt from SQuAD, which has no speakers, and declines
-    these when the question's words are mostly the name and the verb ("say", "think")."""
-    if not scorer.asks_for_words(question) or not len(candidates):
-        return False
-    asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
-    for i in np.argsort(-probabilities, kind="stable")[:top]:
-        speaker = candidates[i].speaker
-        if speaker and scorer.names_match(speaker, question):
-            # Y: the question without X's name (all of it: "Tom Røseth") and the verb
-            about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
-            topic = set(lexical.tokenize([about])[0])
-            if topic and 2 * len(topic & set(lexical.tokenize([candidates[i].text])[0])) >= len(topic):
-                return True
-    return False
-
-
-def _words_of(candidate: cands.Candidate) -> str:
-    """Whose words the sentence gives: a quote's speaker, or who it reports ("Keating said the …")."""
-    return candidate.speaker or quotes.named_speaker(candidate.text) or ""
-
-
-def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
-           settings: AnswerSettings = DEFAULT) -> list[int]:
-    """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py)."""
-    if not len(candidates):
-        return []
-    order = list(np.argsort(-probabilities, kind="stable"))
-    lead = order[0]
-    defining = set(profile(candidates, question))
-    if defining:
-        lead = next(i for i in order if i in defining)
-    elif scorer.asks_for_words(question):
-        own = [i for i in order if scorer.names_match(_words_of(candidates[i]), question)]
-        if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
-            lead = own[0]
-    chosen, words = [lead], candidates[lead].word_count
-    floor = settings.extra_share * probabilities[lead]
-    for i in order:
-        if len(chosen) >= settings.max_sentences or probabilities[i] < floor:
-            break
-        if i in chosen or words + candidates[i].word_count > settings.max_words:
-            continue
-        if max(float(candidates[i].vector @ candidates[j].vector) for j in chosen) > settings.redundancy:
-            continue  # says what a chosen sentence says
-        chosen.append(i)
-        words += candidates[i].word_count
-    return chosen
 
 
 def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[tuple[int, int]]:

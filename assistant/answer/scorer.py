@@ -18,7 +18,7 @@ all). Sentence features, and why each is there:
 
 Quotes, "what does X say" and "who is X" are not learned: SQuAD has neither quotes nor
 profiles, and the few news questions made those weights swing from fold to fold (a quote
-by the person asked about scored -15 in one held-out fold). extractive.select applies them
+by the person asked about scored -15 in one held-out fold). selection.select applies them
 as rules instead.
 
 Question features: the ranker's best and second-best logit; the best similarity, word
