@@ -48,7 +48,8 @@ def cmd_status(args) -> int:
     articles = index.articles()
     if args.json:
         summary = asdict(info)
-        summary["articles"] = {aid: {k: v for k, v in meta.items() if k != "passages"} for aid, meta in articles.items()}
+        summary["articles"] = {aid: {k: v for k, v in meta.to_json().items() if k != "passages"}
+                               for aid, meta in articles.items()}
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
     model = info.model
@@ -59,12 +60,12 @@ def cmd_status(args) -> int:
     for label, value in info.details:
         print(f"{label:10} {value}")
     print(f"Last build {info.built_at}")
-    listed = sorted(articles.values(), key=lambda m: m["path"])
+    listed = sorted(articles.values(), key=lambda m: m.path)
     if len(listed) > STATUS_LIST:
         print(f"  (the first {STATUS_LIST} of {len(listed)} articles by path; --json lists all)")
     for meta in listed[:STATUS_LIST]:
-        where = ", ".join(x for x in (meta.get("outlet"), meta.get("published")) if x)
-        print(f"  {meta['path']}: {meta['title']}" + (f" — {where}" if where else "") + f" [{len(meta['passages'])} passages]")
+        where = ", ".join(x for x in (meta.outlet, meta.published) if x)
+        print(f"  {meta.path}: {meta.title}" + (f" — {where}" if where else "") + f" [{len(meta.passages)} passages]")
     return 0
 
 

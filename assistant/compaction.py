@@ -83,7 +83,7 @@ def merge(index_dir: Path, manifest: Manifest, names: list[str], *, with_ann: bo
             vectors.append(np.asarray(segment.vectors[rows], dtype=np.float32))
             sentences.append(np.asarray(segment.sentences[_sentence_rows(segment.sentence_offsets, rows)]))
             passages += [p for p in segment.all_passages() if p.id in live]
-            articles += [a for a in segment.all_articles() if a["passages"] and a["passages"][0] in live]
+            articles += [a for a in segment.all_articles() if a.passages and a.passages[0] in live]
     finally:
         for segment in segments:
             segment.close()
@@ -91,7 +91,7 @@ def merge(index_dir: Path, manifest: Manifest, names: list[str], *, with_ann: bo
     if len(all_ids) > 1 and not (np.diff(all_ids) > 0).all():
         raise AssertionError("segments to merge must hold ascending passage ids")
     name = store.unique_name("seg", generation, "-merged")
-    titles = {a["id"]: a["title"] for a in articles}
+    titles = {a.id: a.title for a in articles}
     merged_vectors = np.concatenate(vectors)
     store.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
                         vectors=merged_vectors, sentence_vectors=np.concatenate(sentences))

@@ -117,8 +117,8 @@ def _salvage(index_dir: Path, manifest: Manifest) -> Index | None:
     kept = manifest.replace(segments=segments, ann=ann)
     old = store.open_manifest(index_dir, kept)
     articles = old.articles()
-    counts = Counts(len(articles), sum(len(m["passages"]) for m in articles.values()),
-                    sum(m.get("sentences", 0) for m in articles.values()))
+    counts = Counts(len(articles), sum(len(m.passages) for m in articles.values()),
+                    sum(m.sentences for m in articles.values()))
     print(f"repairing {index_dir}: " + "; ".join(p for problems in broken.values() for p in problems), file=sys.stderr)
     return Index(kept.replace(counts=counts), old.segments, old.deleted, old.ann, old.location)
 
@@ -135,14 +135,14 @@ def _write_update(index_dir: Path, old: Index | None, change: ChangeSet) -> Mani
                             vectors=change.vectors, sentence_vectors=change.sentence_vectors)
         segments.append(SegmentEntry(name, len(change.passages)))
     deleted_file = base.deleted
-    gone = [pid for meta in change.dropped for pid in meta["passages"]]
+    gone = [pid for meta in change.dropped for pid in meta.passages]
     if gone:
         previous = old.deleted if old else np.zeros(0, np.int64)
         deleted_file = store.unique_name("deleted", generation, ".npy")
         store.write_array(index_dir, deleted_file, np.union1d(previous, np.array(gone, dtype=np.int64)))
     counts = Counts(base.counts.articles + len(change.articles) - len(change.dropped),
                     base.counts.passages + len(change.passages) - len(gone),
-                    base.counts.sentences + change.sentences - sum(m.get("sentences", 0) for m in change.dropped))
+                    base.counts.sentences + change.sentences - sum(m.sentences for m in change.dropped))
     return base.replace(
         format=store.FORMAT, version=store.FORMAT_VERSION, generation=generation, next_id=change.next_id,
         model=change.model, pipeline=dict(change.pipeline), segments=tuple(segments), deleted=deleted_file,

@@ -14,6 +14,7 @@ from . import ann, lexical
 from .manifest import Manifest
 from .segment import Segment, StoredPassage
 from .storage import EVERYTHING, Filter, StoreInfo
+from .types import ArticleMeta, FileState
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -164,9 +165,9 @@ class Index:
             raise KeyError(pid)
         return found[pid]
 
-    def article_metas(self, article_ids) -> dict[str, dict]:
+    def article_metas(self, article_ids) -> dict[str, ArticleMeta]:
         """Metadata of the live articles among `article_ids`, newest segment first."""
-        found: dict[str, dict] = {}
+        found: dict[str, ArticleMeta] = {}
         pending = list(dict.fromkeys(article_ids))
         for segment in reversed(self.segments):
             if not pending:
@@ -177,26 +178,26 @@ class Index:
             pending = [a for a in pending if a not in found]
         return found
 
-    def _live_article(self, meta: dict | None) -> dict | None:
-        return meta if meta and meta["passages"] and not self.is_deleted(meta["passages"][0]) else None
+    def _live_article(self, meta: ArticleMeta | None) -> ArticleMeta | None:
+        return meta if meta and meta.passages and not self.is_deleted(meta.passages[0]) else None
 
-    def article(self, article_id: str) -> dict | None:
+    def article(self, article_id: str) -> ArticleMeta | None:
         return self.article_metas([article_id]).get(article_id)
 
-    def file_states(self) -> dict[str, dict]:
+    def file_states(self) -> dict[str, FileState]:
         """Per live article: id, path, hash, size and mtime_ns (a scan's view, no JSON to parse)."""
         states = {}
         for segment in self.segments:
             for aid, path, digest, size, mtime, first in segment.file_states():
                 if first is not None and not self.is_deleted(first):
-                    states[aid] = {"id": aid, "path": path, "hash": digest, "size": size, "mtime_ns": mtime}
+                    states[aid] = FileState(aid, path, digest, size, mtime)
         return states
 
-    def articles(self) -> dict[str, dict]:
+    def articles(self) -> dict[str, ArticleMeta]:
         """Every live article's metadata by id (reads all segments: for listings and full scans)."""
-        return {m["id"]: m for s in self.segments for m in map(self._live_article, s.all_articles()) if m}
+        return {m.id: m for s in self.segments for m in map(self._live_article, s.all_articles()) if m}
 
-    def duplicates(self, text_hash: str, file_hash: str) -> list[dict]:
+    def duplicates(self, text_hash: str, file_hash: str) -> list[ArticleMeta]:
         return [m for s in self.segments for m in map(self._live_article, s.articles_with(text_hash=text_hash,
                                                                                            file_hash=file_hash)) if m]
 

@@ -15,7 +15,7 @@ from .dates import iso
 from .embedding import Embedder
 from .errors import ArticleError, CorpusError
 from .storage import ChangeSet, ModelInfo, PassageStore
-from .types import StoredPassage
+from .types import ArticleMeta, StoredPassage
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,13 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
     else:
         entries = [(p, (corpus_dir / p).lstat()) for p in paths if (corpus_dir / p).is_file()
                    and not (corpus_dir / p).is_symlink()]
-        known = {aid: m for aid in (article_id(p) for p in paths) if old and (m := old.article(aid))}
-    by_path = {m["path"]: m for m in known.values()}
+        known = {aid: m.file_state for aid in (article_id(p) for p in paths) if old and (m := old.article(aid))}
+    by_path = {m.path: m for m in known.values()}
     articles, errors, unchanged, seen = [], list(skipped), [], {}
     for relative, st in entries:
         meta = by_path.get(relative)
         stat = (st.st_size, st.st_mtime_ns)
-        if meta and (meta.get("size"), meta.get("mtime_ns")) == stat:
+        if meta and (meta.size, meta.mtime_ns) == stat:
             unchanged.append(relative)
             continue
         try:
@@ -98,14 +98,13 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
     return articles, errors, known, unchanged
 
 
-def _article_entry(article: Article, stat: tuple[int, int], passage_ids: list[int], sentences: int) -> dict:
-    return {
-        "id": article.id, "path": article.path, "hash": article.content_hash, "title": article.title,
-        "outlet": article.outlet, "published": iso(article.published), "url": article.url,
-        "byline": article.byline, "paragraphs": len(article.paragraphs), "passages": passage_ids,
-        "sentences": sentences, "size": stat[0], "mtime_ns": stat[1],
-        "text_hash": text_hash(article.text),  # finds the same article added again under another name
-    }
+def _article_entry(article: Article, stat: tuple[int, int], passage_ids: list[int], sentences: int) -> ArticleMeta:
+    return ArticleMeta(
+        id=article.id, path=article.path, hash=article.content_hash, title=article.title, passages=tuple(passage_ids),
+        outlet=article.outlet, published=iso(article.published), url=article.url, byline=article.byline,
+        paragraphs=len(article.paragraphs), sentences=sentences, size=stat[0], mtime_ns=stat[1],
+        text_hash=text_hash(article.text),  # finds the same article added again under another name
+    )
 
 
 def build_index(
@@ -137,16 +136,16 @@ def build_index(
         old, salvaged = location.previous(model, pipeline, rebuild)
         scanned, errors, known, unchanged = _scan(corpus_dir, old, None if old is None else paths)
         broken = {e.path for e in errors}
-        fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id]["hash"] != a.content_hash]
-        unchanged += [a.path for a, _ in scanned if a.id in known and known[a.id]["hash"] == a.content_hash]
+        fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id].hash != a.content_hash]
+        unchanged += [a.path for a, _ in scanned if a.id in known and known[a.id].hash == a.content_hash]
         kept = set(unchanged)
-        current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m["path"] in kept}
-        removed = [m for aid, m in known.items() if aid not in current and m["path"] not in broken]
+        current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m.path in kept}
+        removed = [m for aid, m in known.items() if aid not in current and m.path not in broken]
         report = dict(
             index_dir=storage.display(index_dir),
             added=tuple(a.path for a, _ in fresh if a.id not in known),
             updated=tuple(a.path for a, _ in fresh if a.id in known),
-            removed=tuple(m["path"] for m in removed),
+            removed=tuple(m.path for m in removed),
             unchanged=tuple(unchanged),
             errors=tuple(FileError(e.path, e.reason) for e in errors),
             rebuilt=old is None,
@@ -154,14 +153,14 @@ def build_index(
         if old is not None and not fresh and not removed and not salvaged:  # a salvaged index is always published
             location.unchanged(old)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
-        replaced = [old.article(m["id"]) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
+        replaced = [old.article(m.id) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
         change = _embed(fresh, replaced, old.next_id if old else 0, embedder, model, pipeline, passage_tokens, progress)
         merged = location.apply(old, change, merge=merge)
     return BuildReport(**report, passages_embedded=len(change.passages), sentences_embedded=change.sentences,
                        seconds=time.perf_counter() - started, merged=merged)
 
 
-def _embed(fresh: list, dropped: list[dict], next_id: int, embedder: Embedder, model: ModelInfo, pipeline: dict,
+def _embed(fresh: list, dropped: list[ArticleMeta | None], next_id: int, embedder: Embedder, model: ModelInfo, pipeline: dict,
            passage_tokens: int, progress: bool) -> ChangeSet:
     """Chunk and embed the `fresh` articles, numbering their passages from `next_id`."""
     entries, passages, titles = [], [], {}

@@ -21,6 +21,7 @@ import yaml
 from .corpus import Article, parse_article, text_hash
 from .errors import ArticleError
 from .storage import parse_day
+from .types import ArticleMeta
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
 UPLOAD_SUFFIXES = (".txt", ".md")
@@ -40,12 +41,11 @@ class ArticleInfo:
     path: str
 
 
-def info(meta: dict) -> ArticleInfo:
-    return ArticleInfo(meta["id"], meta["title"], meta.get("outlet"), parse_day(meta.get("published")), len(meta["passages"]),
-                       meta["path"])
+def info(meta: ArticleMeta) -> ArticleInfo:
+    return ArticleInfo(meta.id, meta.title, meta.outlet, parse_day(meta.published), len(meta.passages), meta.path)
 
 
-def indexed_articles(articles: dict[str, dict]) -> list[ArticleInfo]:
+def indexed_articles(articles: dict[str, ArticleMeta]) -> list[ArticleInfo]:
     """Indexed articles (metadata by id), newest first, undated ones last, then by title."""
     infos = [info(meta) for meta in articles.values()]
     infos.sort(key=lambda a: a.title.lower())
@@ -117,7 +117,7 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
     name = _free_name(corpus_dir, slug(draft.title), suffix)
     article = parse_article(data, name)  # again, so its id comes from the final file name
     for meta in duplicates(text_hash(article.text), hashlib.sha256(data).hexdigest()):
-        raise ArticleError(label, f"the same text is already indexed as “{meta['title']}” ({meta['path']})")
+        raise ArticleError(label, f"the same text is already indexed as “{meta.title}” ({meta.path})")
     return name, article
 
 

@@ -21,7 +21,7 @@ from . import lexical
 from .embedding import Embedder
 from .dates import outlet_and_date
 from .storage import EVERYTHING, Filter, LexicalQuery, PassageStore, parse_day
-from .types import StoredPassage
+from .types import ArticleMeta, StoredPassage
 
 RRF_K = 60
 CANDIDATES = 30
@@ -149,7 +149,7 @@ class Searcher:
         order = sorted(range(len(ids)), key=lambda i: (-round(float(combined[i]), 6), passages[ids[i]].article_id,
                                                        passages[ids[i]].ordinal))
         if asks_for_recent(question):
-            days = [parse_day(articles[passages[ids[i]].article_id].get("published")) for i in order]
+            days = [parse_day(articles[passages[ids[i]].article_id].published) for i in order]
             order = [order[j] for j in recency_order([float(combined[i]) for i in order], days)]
         order = order[:k]
         return [self._hit(passages[ids[i]], articles[passages[ids[i]].article_id], float(combined[i]),
@@ -168,7 +168,7 @@ class Searcher:
         bm25 = bm25 / query.bm25.best if query.bm25.best > 0 else bm25
         title = np.zeros(len(ids), dtype=np.float32)
         if query.words and articles:  # one tokenizer call for all titles: ~0.1 ms each when called one by one
-            titles = lexical.tokenize([meta["title"] for meta in articles.values()])
+            titles = lexical.tokenize([meta.title for meta in articles.values()])
             shares = {aid: len(query.words & set(words)) / len(query.words) for aid, words in zip(articles, titles)}
             title = np.array([shares[passages[pid].article_id] for pid in ids], dtype=np.float32)
         return {"dense": dense, "sentence": sentence, "bm25": bm25, "title": title, "best": best}
@@ -180,7 +180,8 @@ class Searcher:
 
     def paragraph_before(self, hit: Hit) -> str | None:
         """The article's paragraph just before the hit's first one (quotes are attributed there)."""
-        ids = (self.data.article(hit.article_id) or {}).get("passages", [])
+        meta = self.data.article(hit.article_id)
+        ids = list(meta.passages) if meta else []
         position = ids.index(hit.passage_id) if hit.passage_id in ids else 0
         before = self.data.passages([ids[position - 1]]).get(ids[position - 1]) if position > 0 else None
         return before.text.rsplit("\n\n", 1)[-1] if before else None
@@ -190,13 +191,13 @@ class Searcher:
         return self.data.knows(stem)
 
     @staticmethod
-    def _hit(passage: StoredPassage, meta: dict, score: float, features: dict) -> Hit:
+    def _hit(passage: StoredPassage, meta: ArticleMeta, score: float, features: dict) -> Hit:
         return Hit(
             passage_id=passage.id, text=passage.text, score=score, article_id=passage.article_id,
-            title=meta["title"], outlet=meta.get("outlet"), published=parse_day(meta.get("published")),
-            path=meta["path"], url=meta.get("url"), paragraphs=passage.paragraphs,
+            title=meta.title, outlet=meta.outlet, published=parse_day(meta.published),
+            path=meta.path, url=meta.url, paragraphs=passage.paragraphs,
             start=passage.start, end=passage.end, sentences=passage.sentences,
             dense=float(features["dense"]), sentence=float(features["sentence"]),
             bm25=float(features["bm25"]), title_match=float(features["title"]),
-            best_sentence=int(features["best"]), byline=meta.get("byline"),
+            best_sentence=int(features["best"]), byline=meta.byline,
         )

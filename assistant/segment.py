@@ -24,7 +24,8 @@ import numpy as np
 
 from . import lexical
 from .storage import day_number
-from .types import StoredPassage
+from .errors import REPAIR, IndexDamagedError
+from .types import ArticleMeta, StoredPassage
 
 _SCHEMA = """
 CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, size INTEGER, mtime_ns INTEGER,
@@ -36,7 +37,7 @@ CREATE TABLE passages (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER,
 """
 
 
-def write(directory: Path, articles: list[dict], passages: list[StoredPassage], titles: dict[str, str],
+def write(directory: Path, articles: list[ArticleMeta], passages: list[StoredPassage], titles: dict[str, str],
           vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
     """Write a segment; `passages` in ascending id order, `vectors` and sentence rows to match."""
     from .store import checkpoint  # store imports this module; a crash-point test patches store.checkpoint
@@ -58,8 +59,8 @@ def write(directory: Path, articles: list[dict], passages: list[StoredPassage], 
     try:
         db.executescript(_SCHEMA)
         db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
-            (a["id"], a["path"], a["hash"], a.get("text_hash"), a.get("size"), a.get("mtime_ns"),
-             a["passages"][0] if a["passages"] else None, json.dumps(a, ensure_ascii=False)) for a in articles))
+            (a.id, a.path, a.hash, a.text_hash, a.size, a.mtime_ns, a.passages[0] if a.passages else None,
+             json.dumps(a.to_json(), ensure_ascii=False)) for a in articles))
         db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             (p.id, p.article_id, p.ordinal, p.text, p.start, p.end, p.paragraphs[0], p.paragraphs[1],
              json.dumps(p.sentences)) for p in passages))
@@ -176,21 +177,29 @@ class Segment:
         rows = self._query(f"SELECT * FROM passages WHERE id IN ({marks})", tuple(int(i) for i in ids)) if ids else []
         return {r[0]: _passage(r) for r in rows}
 
-    def articles(self, article_ids: list[str]) -> dict[str, dict]:
+    def _article(self, stored: str) -> ArticleMeta:
+        """An article's stored JSON, read back and checked."""
+        try:
+            return ArticleMeta.from_json(json.loads(stored))
+        except ValueError as exc:  # json's errors are ValueErrors too
+            raise IndexDamagedError(f"The index is damaged ({self.name}/meta.sqlite: {exc}); {REPAIR}.",
+                                    (self.name,)) from None
+
+    def articles(self, article_ids: list[str]) -> dict[str, ArticleMeta]:
         marks = ",".join("?" * len(article_ids))
         rows = self._query(f"SELECT id, meta FROM articles WHERE id IN ({marks})", tuple(article_ids)) if article_ids else []
-        return {r[0]: json.loads(r[1]) for r in rows}
+        return {r[0]: self._article(r[1]) for r in rows}
 
     def file_states(self) -> list[tuple]:
         """(id, path, hash, size, mtime_ns, first passage id) of every article: what a scan compares."""
         return self._query("SELECT id, path, hash, size, mtime_ns, first_passage FROM articles")
 
-    def articles_with(self, *, text_hash: str, file_hash: str) -> list[dict]:
+    def articles_with(self, *, text_hash: str, file_hash: str) -> list[ArticleMeta]:
         rows = self._query("SELECT meta FROM articles WHERE text_hash = ? OR hash = ?", (text_hash, file_hash))
-        return [json.loads(r[0]) for r in rows]
+        return [self._article(r[0]) for r in rows]
 
-    def all_articles(self) -> list[dict]:
-        return [json.loads(r[0]) for r in self._query("SELECT meta FROM articles")]
+    def all_articles(self) -> list[ArticleMeta]:
+        return [self._article(r[0]) for r in self._query("SELECT meta FROM articles")]
 
     def all_passages(self) -> list[StoredPassage]:
         return [_passage(r) for r in self._query("SELECT * FROM passages ORDER BY id")]

@@ -148,12 +148,12 @@ class Assistant:
             if meta is None:
                 raise ArticleError(article_id, "is not in the index; refresh the article list")
             if index.info.articles <= 1:
-                raise ArticleError(meta["path"], "is the only article; add another before removing it")
-            path = library.corpus_path(self.corpus_dir, meta["path"])
+                raise ArticleError(meta.path, "is the only article; add another before removing it")
+            path = library.corpus_path(self.corpus_dir, meta.path)
             data = path.read_bytes() if path.is_file() else None
             path.unlink(missing_ok=True)
             try:
-                report = self.build(progress=False, paths=[meta["path"]], merge=False)
+                report = self.build(progress=False, paths=[meta.path], merge=False)
             except BaseException:
                 if data is not None:  # put it back: the index still holds it
                     library.write_atomically(path.parent, path.name, data)

@@ -23,7 +23,7 @@ from typing import ContextManager, Protocol, Sequence
 import numpy as np
 
 from .dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
-from .types import StoredPassage
+from .types import ArticleMeta, FileState, StoredPassage  # noqa: F401 (part of the protocol)
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ class StoreInfo:
 class ChangeSet:
     """One update: new or changed articles with their passages and vectors, and what they replace."""
 
-    articles: list[dict]  # article entries (indexer._article_entry), passages already numbered
+    articles: list[ArticleMeta]  # passages already numbered
     passages: list[StoredPassage]  # ascending ids
     titles: dict[str, str]
     vectors: np.ndarray  # float32, one row per passage
     sentence_vectors: np.ndarray  # float32, passages' sentences in order
-    dropped: list[dict]  # metadata of the articles removed or replaced (their passages go)
+    dropped: list[ArticleMeta]  # the articles removed or replaced (their passages go)
     model: ModelInfo
     pipeline: dict
     next_id: int  # the first passage id no article has used
@@ -118,15 +118,15 @@ class PassageStore(Protocol):
 
     def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]: ...  # float32 per passage
 
-    def article(self, article_id: str) -> dict | None: ...
+    def article(self, article_id: str) -> ArticleMeta | None: ...
 
-    def article_metas(self, article_ids) -> dict[str, dict]: ...
+    def article_metas(self, article_ids) -> dict[str, ArticleMeta]: ...
 
-    def articles(self) -> dict[str, dict]: ...  # every live article (listings, full scans)
+    def articles(self) -> dict[str, ArticleMeta]: ...  # every live article (listings, full scans)
 
-    def file_states(self) -> dict[str, dict]: ...  # id → {id, path, hash, size, mtime_ns}
+    def file_states(self) -> dict[str, FileState]: ...  # id → (id, path, hash, size, mtime_ns)
 
-    def duplicates(self, text_hash: str, file_hash: str) -> list[dict]: ...
+    def duplicates(self, text_hash: str, file_hash: str) -> list[ArticleMeta]: ...
 
     def knows(self, stem: str) -> bool: ...  # some live passage has this BM25 token
 

@@ -148,7 +148,7 @@ def scale(work: Path, url: str, passages: int, stories: int) -> None:
     data = assistant.searcher().data
     rng = np.random.default_rng(1)
     picks = rng.choice(len(parts["articles"]), 200, replace=False)
-    questions = [parts["articles"][i]["title"].split(" (copy")[0] for i in picks]
+    questions = [parts["articles"][i].title.split(" (copy")[0] for i in picks]
     assistant.retrieve(questions[0], 5)
     retrieve_times, ask_times = [], []
     for q in questions:

@@ -34,10 +34,10 @@ def state(index):
     data = storage.locate(index).open()
     try:
         articles = data.articles()
-        texts = data.passages([p for m in articles.values() for p in m["passages"]])
-        if len(texts) != data.size or data.size != sum(len(m["passages"]) for m in articles.values()):
+        texts = data.passages([p for m in articles.values() for p in m.passages])
+        if len(texts) != data.size or data.size != sum(len(m.passages) for m in articles.values()):
             raise AssertionError("passages and articles disagree")  # counted as mixed
-        return tuple(sorted((aid, meta["hash"]) for aid, meta in articles.items()))
+        return tuple(sorted((aid, meta.hash) for aid, meta in articles.items()))
     finally:
         data.close()
 

@@ -116,7 +116,7 @@ def main() -> None:
         for method, ids in ranked.items():
             per_method.setdefault(method, []).append(ids)
     if not args.no_txtai:
-        titles = {aid: meta["title"] for aid, meta in data.articles().items()}
+        titles = {aid: meta.title for aid, meta in data.articles().items()}
         per_method["txtai hybrid"] = txtai_rankings(passages, titles, texts, 20, embedder.path)
     gold = [aid for _, aid, _ in questions]
     answers = [[normalise(a) for a in ans] for _, _, ans in questions]

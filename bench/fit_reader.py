@@ -188,9 +188,9 @@ def main() -> None:
     arts = squad_data.articles()
     by_group: dict[str, list[int]] = {}
     for aid, meta in arts.items():
-        by_group.setdefault(f"squad:{aid[:8]}", []).extend(meta["passages"])
+        by_group.setdefault(f"squad:{aid[:8]}", []).extend(meta.passages)
     records = collect(squad_index, items, embedder, lambda it: by_group[it["group"]],
-                      lambda it: arts[it["paragraph"]]["passages"], every=3)
+                      lambda it: arts[it["paragraph"]].passages, every=3)
 
     own_dir = own_index(embedder)
     own_data = store.load(own_dir)
@@ -201,10 +201,10 @@ def main() -> None:
 
     def evidence_passages(item):
         gold = [normalise(g) for g in item["gold"]]
-        ids = own_articles[item["article"]]["passages"]
+        ids = own_articles[item["article"]].passages
         return [pid for pid in ids if any(g in normalise(own_data.passage(pid).text) for g in gold)]
 
-    records += collect(own_dir, own_items, embedder, lambda it: own_articles[it["article"]]["passages"],
+    records += collect(own_dir, own_items, embedder, lambda it: own_articles[it["article"]].passages,
                        evidence_passages, every=1)
     print(f"{len(records)} question-conditions observed in {time.perf_counter() - started:.0f} s")
 

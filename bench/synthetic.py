@@ -8,6 +8,7 @@ real index crossing the size threshold would do (assistant.compaction).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -65,12 +66,12 @@ def expand(real_index: Path, target: int, *, seed: int = 0) -> dict:
             sentence_blocks.append(sentences.astype(np.float16) if copy == 0 else _noisy(sentences, rng, np.float16))
             next_id += 1
         for aid, ids in id_map.items():
-            meta = dict(articles[aid], passages=ids)
+            meta = dataclasses.replace(articles[aid], passages=tuple(ids))
             if copy:
-                meta.update(id=f"{aid}-copy{copy}", path=f"copies/{copy}/{meta['path']}",
-                            title=f"{meta['title']} (copy {copy})", hash=f"{meta['hash']}-{copy}",
-                            text_hash=f"{meta.get('text_hash')}-{copy}")
-            titles[meta["id"]] = meta["title"]
+                meta = dataclasses.replace(meta, id=f"{aid}-copy{copy}", path=f"copies/{copy}/{meta.path}",
+                                           title=f"{meta.title} (copy {copy})", hash=f"{meta.hash}-{copy}",
+                                           text_hash=f"{meta.text_hash}-{copy}")
+            titles[meta.id] = meta.title
             all_articles.append(meta)
     manifest = real.manifest
     real.close()

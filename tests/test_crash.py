@@ -36,7 +36,7 @@ def _state(index_dir):
         return None
     try:
         articles = data.articles()
-        return tuple(sorted((aid, meta["hash"], tuple(data.passage(p).text for p in meta["passages"]))
+        return tuple(sorted((aid, meta.hash, tuple(data.passage(p).text for p in meta.passages))
                             for aid, meta in articles.items())), data.size, len(data.segments)
     finally:
         data.close()

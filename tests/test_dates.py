@@ -38,8 +38,8 @@ def _searcher(corpus, where, memo) -> Searcher:
 
 
 def _admitted_ids(data, where: Filter) -> list[int]:
-    return sorted(pid for meta in data.articles().values() if where.admits(storage.parse_day(meta.get("published")))
-                  for pid in meta["passages"])
+    return sorted(pid for meta in data.articles().values() if where.admits(storage.parse_day(meta.published))
+                  for pid in meta.passages)
 
 
 def test_filters_restrict_candidates_before_ranking(where, corpus, memo):

@@ -32,7 +32,7 @@ def test_round_trip(seed_index):
     assert manifest["model"]["dimension"] == 384 and manifest["model"]["id"] == "all-MiniLM-L6-v2"
     assert manifest["model"]["backend"] == "int8" and manifest["ann"] is None if "ann" in manifest else True
     articles = data.articles()
-    ids = sorted(pid for meta in articles.values() for pid in meta["passages"])
+    ids = sorted(pid for meta in articles.values() for pid in meta.passages)
     assert ids == sorted(int(i) for s in data.segments for i in s.ids) and len(ids) == manifest["counts"]["passages"]
     passages = [data.passage(pid) for pid in ids]
     assert manifest["counts"]["sentences"] == sum(len(p.sentences) for p in passages)
@@ -53,7 +53,7 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     first = _build(corpus_dir, index, embedder)
     assert sorted(first.added) == sorted([LUKASHENKO_PATH, MEETING_PATH])
     before = store.load(index)
-    meeting_ids = before.article("lukashenko-to-meet-putin-on-friday")["passages"]
+    meeting_ids = before.article("lukashenko-to-meet-putin-on-friday").passages
     files = _files(index)
 
     (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
@@ -64,15 +64,15 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     assert files < _files(index)  # the old segment is untouched; one new segment holds the ferry
     assert len(store.read_manifest(index).segments) == 2
     after = store.load(index)
-    assert after.article("lukashenko-to-meet-putin-on-friday")["passages"] == meeting_ids  # ids are stable
+    assert after.article("lukashenko-to-meet-putin-on-friday").passages == meeting_ids  # ids are stable
 
     (corpus_dir / "ferry.md").write_text(EXTRA.replace("Tuesday", "Wednesday"), encoding="utf-8")
-    old_ferry = after.article("ferry")["passages"]
+    old_ferry = after.article("ferry").passages
     changed = _build(corpus_dir, index, embedder)
     assert changed.updated == ("ferry.md",) and changed.passages_embedded == 1
     updated = store.load(index)
     assert all(updated.is_deleted(pid) for pid in old_ferry)
-    assert "Wednesday" in updated.passage(updated.article("ferry")["passages"][0]).text
+    assert "Wednesday" in updated.passage(updated.article("ferry").passages[0]).text
 
     (corpus_dir / MEETING_PATH).unlink()
     removed = _build(corpus_dir, index, embedder)
@@ -82,7 +82,7 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     assert set(final.articles()) == {"ferry", "president-of-belarus-causing-trouble-for-putin"}
     assert not set(meeting_ids) & set(final.dense(embedder.encode_query("Lukashenko meets Putin on Friday"), 100))
     counts = store.read_manifest(index).counts
-    assert counts.articles == 2 and counts.passages == sum(len(m["passages"]) for m in final.articles().values())
+    assert counts.articles == 2 and counts.passages == sum(len(m.passages) for m in final.articles().values())
 
     nothing = _build(corpus_dir, index, embedder)
     assert not nothing.changed and nothing.passages_embedded == 0
@@ -140,7 +140,7 @@ def test_large_index_migrates_to_ivf_and_stays_correct(corpus_dir, tmp_path, emb
     assert "Ukraine has opinion support in Belarus" in " ".join(h.text for h in hits)
 
     (corpus_dir / MEETING_PATH).unlink()  # IVF cannot remove: the deletion list hides the passages
-    gone = data.article("lukashenko-to-meet-putin-on-friday")["passages"]
+    gone = data.article("lukashenko-to-meet-putin-on-friday").passages
     _build(corpus_dir, index, embedder)
     after = store.load(index)
     probe = after.dense(embedder.encode_query("Lukashenko will meet Putin on Friday"), 50)

@@ -36,11 +36,11 @@ def _state(url):
     except IndexNotFoundError:
         return None
     articles = data.articles()
-    texts = data.passages([p for m in articles.values() for p in m["passages"]])
+    texts = data.passages([p for m in articles.values() for p in m.passages])
     rows = data.rows(f"SELECT (SELECT count(*) FROM {SCHEMA}.passages), (SELECT coalesce(sum(df), 0) FROM "
                      f"{SCHEMA}.terms), (SELECT count(*) FROM {SCHEMA}.postings)")[0]
     assert rows[0] == data.size and rows[1] == rows[2]  # every posting counted once in df, none stale
-    return (tuple(sorted((aid, m["hash"], tuple(texts[p].text for p in m["passages"])) for aid, m in articles.items())),
+    return (tuple(sorted((aid, m.hash, tuple(texts[p].text for p in m.passages)) for aid, m in articles.items())),
             data.size, data.meta["documents"], data.meta["total_length"])
 
 

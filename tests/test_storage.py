@@ -47,7 +47,7 @@ def test_build_search_and_answer(where, corpus, memo):
     [vectors] = data.sentence_vectors([hits[0].passage_id])
     assert len(vectors) == len(passage.sentences) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(data.passage_vectors([hits[0].passage_id]), axis=1), 1, atol=1e-3)
-    ids = sorted(pid for meta in data.articles().values() for pid in meta["passages"])
+    ids = sorted(pid for meta in data.articles().values() for pid in meta.passages)
     exact = np.array(ids)[np.argsort(-(data.passage_vectors(ids) @ memo.encode_query(QUESTION)))]
     assert data.dense(memo.encode_query(QUESTION), 3) == exact[:3].tolist()
     assistant = Assistant(where)
@@ -68,11 +68,11 @@ def test_add_change_remove_are_seen_by_a_running_assistant(where, corpus, memo):
     assert storage.locate(where).published() != before
     answer = reader.ask("How did the ferry strike in Tromsø end?")
     assert not answer.abstained and answer.citations[0].hit.title == "Ferry strike ends in Tromsø"
-    old_ids = reader.searcher().data.article("ferry")["passages"]
+    old_ids = reader.searcher().data.article("ferry").passages
     (corpus / "ferry.md").write_text(FERRY.replace("Tuesday", "Wednesday"), encoding="utf-8")
     assert _build(corpus, where, memo).updated == ("ferry.md",)
     data = reader.searcher().data
-    new_ids = data.article("ferry")["passages"]
+    new_ids = data.article("ferry").passages
     assert not set(old_ids) & set(new_ids) and not data.passages(old_ids)
     assert "Wednesday" in data.passages(new_ids)[new_ids[0]].text
     stem = lexical.tokenize(["Wednesday"])[0][0]
@@ -87,7 +87,7 @@ def test_add_change_remove_are_seen_by_a_running_assistant(where, corpus, memo):
     assert not set(data.dense(memo.encode_query("ferry strike Tromsø"), 50)) & set(new_ids)
     assert not set(data.lexical(lexical.tokenize(["ferry strike"])[0]).top(50)) & set(new_ids)
     assert data.info.articles == 1 and data.size == len(data.article(
-        "president-of-belarus-causing-trouble-for-putin")["passages"])
+        "president-of-belarus-causing-trouble-for-putin").passages)
 
 
 def test_bm25_uses_live_collection_statistics(where, corpus, tmp_path, memo):

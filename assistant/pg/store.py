@@ -17,7 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from ..storage import EVERYTHING, Filter, StoreInfo
-from ..types import StoredPassage
+from ..errors import REPAIR, IndexDamagedError
+from ..types import ArticleMeta, FileState, StoredPassage
 from .bm25 import PgLexical
 from .schema import SCHEMA
 
@@ -32,6 +33,14 @@ _PASSAGE = "id, article_id, ordinal, text, start_char, end_char, first_paragraph
 _WITH_VECTORS = f"""SELECT {", ".join("p." + c for c in _PASSAGE.split(", "))}, p.embedding, s.vectors
 FROM {SCHEMA}.passages p LEFT JOIN {SCHEMA}.sentence_vectors s ON s.passage_id = p.id WHERE p.id = ANY(%s)"""
 KEPT_VECTORS = 1024  # passages whose vectors a view keeps (~16 MB): a question's ~60 candidates, for 16 threads at once
+
+
+def _article(meta) -> ArticleMeta:
+    """A row's meta (jsonb), checked as the file backend checks its own."""
+    try:
+        return ArticleMeta.from_json(meta if isinstance(meta, dict) else json.loads(meta))
+    except ValueError as exc:
+        raise IndexDamagedError(f"The PostgreSQL index is damaged ({SCHEMA}.articles: {exc}); {REPAIR}.") from None
 
 
 def _passage(row) -> StoredPassage:
@@ -125,23 +134,24 @@ class PgStore:
         empty = np.zeros((0, self.dimension), dtype=np.float32)
         return [known[p][1] if p in known else empty for p in ids]
 
-    def article_metas(self, article_ids) -> dict[str, dict]:
+    def article_metas(self, article_ids) -> dict[str, ArticleMeta]:
         ids = list(dict.fromkeys(article_ids))
-        return dict(self.rows(f"SELECT id, meta FROM {SCHEMA}.articles WHERE id = ANY(%s)", (ids,))) if ids else {}
+        rows = self.rows(f"SELECT id, meta FROM {SCHEMA}.articles WHERE id = ANY(%s)", (ids,)) if ids else []
+        return {aid: _article(meta) for aid, meta in rows}
 
-    def article(self, article_id: str) -> dict | None:
+    def article(self, article_id: str) -> ArticleMeta | None:
         return self.article_metas([article_id]).get(article_id)
 
-    def articles(self) -> dict[str, dict]:
-        return dict(self.rows(f"SELECT id, meta FROM {SCHEMA}.articles"))
+    def articles(self) -> dict[str, ArticleMeta]:
+        return {aid: _article(meta) for aid, meta in self.rows(f"SELECT id, meta FROM {SCHEMA}.articles")}
 
-    def file_states(self) -> dict[str, dict]:
+    def file_states(self) -> dict[str, FileState]:
         rows = self.rows(f"SELECT id, path, hash, size, mtime_ns FROM {SCHEMA}.articles")
-        return {r[0]: dict(zip(("id", "path", "hash", "size", "mtime_ns"), r)) for r in rows}
+        return {r[0]: FileState(*r) for r in rows}
 
-    def duplicates(self, text_hash: str, file_hash: str) -> list[dict]:
+    def duplicates(self, text_hash: str, file_hash: str) -> list[ArticleMeta]:
         sql = f"SELECT meta FROM {SCHEMA}.articles WHERE text_hash = %s OR hash = %s"
-        return [r[0] for r in self.rows(sql, (text_hash, file_hash))]
+        return [_article(r[0]) for r in self.rows(sql, (text_hash, file_hash))]
 
     def knows(self, stem: str) -> bool:
         return bool(self.rows(f"SELECT 1 FROM {SCHEMA}.terms WHERE term = %s AND df > 0", (stem,)))

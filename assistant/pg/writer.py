@@ -37,7 +37,7 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
     else:
         documents, total_length = int(old_meta["documents"]), float(old_meta["total_length"])
         counts = dict(old_meta["counts"])
-    gone = [int(pid) for meta in change.dropped for pid in meta["passages"]]
+    gone = [int(pid) for meta in change.dropped for pid in meta.passages]
     if gone:
         checkpoint("delete articles")
         n, length = conn.execute(f"SELECT count(*), coalesce(sum(length), 0) FROM {SCHEMA}.passages WHERE id = ANY(%s)",
@@ -46,7 +46,7 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
                          FROM (SELECT term, count(*) AS n FROM {SCHEMA}.postings WHERE passage_id = ANY(%s) GROUP BY term) d
                          WHERE t.term = d.term""", (gone,))
         conn.execute(f"DELETE FROM {SCHEMA}.terms WHERE df <= 0")
-        conn.execute(f"DELETE FROM {SCHEMA}.articles WHERE id = ANY(%s)", ([m["id"] for m in change.dropped],))
+        conn.execute(f"DELETE FROM {SCHEMA}.articles WHERE id = ANY(%s)", ([m.id for m in change.dropped],))
         documents, total_length = documents - int(n), total_length - float(length)
     if change.passages:
         documents, total_length = _insert(conn, change, documents, total_length)
@@ -65,7 +65,7 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
             conn.execute(f"ANALYZE {SCHEMA}.{table}")
     counts["articles"] += len(change.articles) - len(change.dropped)
     counts["passages"] += len(change.passages) - len(gone)
-    counts["sentences"] += change.sentences - sum(m.get("sentences", 0) for m in change.dropped)
+    counts["sentences"] += change.sentences - sum(m.sentences for m in change.dropped)
     meta = {
         "format": FORMAT, "version": VERSION, "generation": generation, "uid": secrets.token_hex(8),
         "model": change.model.as_dict(), "pipeline": change.pipeline, "next_id": change.next_id, "counts": counts,
@@ -85,8 +85,8 @@ def _insert(conn, change: ChangeSet, documents: int, total_length: float) -> tup
     with conn.cursor().copy(f"COPY {SCHEMA}.articles (id, path, hash, text_hash, size, mtime_ns, published, meta) "
                             "FROM STDIN") as copy:
         for a in change.articles:
-            copy.write_row((a["id"], a["path"], a["hash"], a.get("text_hash"), a.get("size"), a.get("mtime_ns"),
-                            a.get("published"), json.dumps(a, ensure_ascii=False)))
+            copy.write_row((a.id, a.path, a.hash, a.text_hash, a.size, a.mtime_ns, a.published,
+                            json.dumps(a.to_json(), ensure_ascii=False)))
     checkpoint("copy passages")
     with conn.cursor().copy(f"COPY {SCHEMA}.passages (id, article_id, ordinal, text, start_char, end_char, "
                             "first_paragraph, last_paragraph, sentences, length, embedding) FROM STDIN") as copy:
