@@ -62,7 +62,8 @@ class ArticleMeta:
         return FileState(self.id, self.path, self.hash, self.size, self.mtime_ns)
 
     def to_json(self) -> dict:
-        return {name: list(self.passages) if name == "passages" else getattr(self, name) for name, _, _ in _ARTICLE_FIELDS}
+        out = {name: getattr(self, name) for name, _, _ in _ARTICLE_FIELDS}
+        return {**out, "passages": list(self.passages)}
 
     @classmethod
     def from_json(cls, raw: object) -> "ArticleMeta":

@@ -134,7 +134,8 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
             if lead_in and index + 1 >= len(hit.sentences):
                 continue  # what it introduces is not in this passage
             # an English quote opening "They …" points back too: '"They should be cutting …," Lucky said.'
-            back = bool(_POINTS_BACK.match(quotes.QUOTE_MARK.sub("", text).lstrip("\"“‘"))) and not quotes.is_quote(paragraph)
+            opening = quotes.QUOTE_MARK.sub("", text).lstrip("\"“‘")
+            back = bool(_POINTS_BACK.match(opening)) and not quotes.is_quote(paragraph)
             stand_in = None
             if back and _PERSONAL.match(text):  # "He believes …": name the person the sentence before names
                 before = hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous
@@ -144,7 +145,8 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
                 continue  # nothing it could point back to comes with it
             out.append(Candidate(
                 rank=rank, index=index, text=text, paragraph_start=p_start, paragraph=paragraph,
-                previous_paragraph=previous, speaker=_speaker(hit, index, raw, paragraph, previous), vector=vectors[index],
+                previous_paragraph=previous, speaker=_speaker(hit, index, raw, paragraph, previous),
+                vector=vectors[index],
                 similarity=float(sims[index]), previous_similarity=float(sims[index - 1]) if index > 0 else 0.0,
                 next_similarity=float(sims[index + 1]) if index + 1 < len(sims) else 0.0,
                 opens_paragraph=start - p_start <= 2, lead_in=lead_in, back_reference=back, stand_in=stand_in,

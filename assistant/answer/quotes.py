@@ -91,7 +91,7 @@ _ENGLISH = re.compile(
 
 def sentence_speaker(sentence: str, before: str | None) -> str | None:
     """Who said an English quote sentence, by its closing attribution; for "…," he said., the
-    person the sentence `before` attributes words to or opens with. None when unsure."""
+    person the sentence `before` names as saying something. None when unsure."""
     match = _ENGLISH.search(sentence.strip())
     if not match:
         return None

@@ -31,8 +31,9 @@ def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
 
 def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, top: int = 2) -> bool:
     """For "What does X say about Y?": one of the `top` likeliest sentences is X's own words and
-    names at least half of Y's words ("escape route": "… natural to escape towards Belarus"). The abstainer learnt from SQuAD, which has no speakers, and declines
-    these when the question's words are mostly the name and the verb ("say", "think")."""
+    names at least half of Y's words ("escape route": "… natural to escape towards Belarus").
+    The abstainer learnt from SQuAD, which has no speakers, and declines these when the
+    question's words are mostly the name and the verb ("say", "think")."""
     if not scorer.asks_for_words(question) or not len(candidates):
         return False
     asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
