@@ -174,16 +174,12 @@ def choose_threshold(records, read) -> float:
     return float(GRID[int(np.argmin(costs))])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a quarter of the SQuAD questions")
-    parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write reader.json")
-    args = parser.parse_args()
+def observe_all(embedder: Embedder, quick: bool) -> list[dict]:
+    """The records of every question-condition: SQuAD's (a quarter if `quick`) and the tune half's."""
     started = time.perf_counter()
-    embedder = Embedder()
     squad_index = RESULTS / f"squad-index-{embedder.backend}"
     build_index(RESULTS / "squad-corpus", squad_index, embedder=embedder, progress=False) if not squad_index.exists() else None
-    items = squad_questions(args.quick)
+    items = squad_questions(quick)
     squad_data = store.load(squad_index)
     arts = squad_data.articles()
     by_group: dict[str, list[int]] = {}
@@ -207,6 +203,16 @@ def main() -> None:
     records += collect(own_dir, own_items, embedder, lambda it: own_articles[it["article"]].passages,
                        evidence_passages, every=1)
     print(f"{len(records)} question-conditions observed in {time.perf_counter() - started:.0f} s")
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the SQuAD questions")
+    parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write reader.json")
+    args = parser.parse_args()
+    embedder = Embedder()
+    records = observe_all(embedder, args.quick)
 
     groups = np.array([r["item"]["group"] for r in records])
     kinds = _kinds(records)
