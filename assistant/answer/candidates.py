@@ -106,11 +106,12 @@ def person_named(sentence: str) -> str | None:
     return None
 
 
-def _speaker(hit, index: int, sentence: str, paragraph: str, previous: str | None) -> str | None:
-    """A dash quote's speaker is the paragraph's; an English quote's, the sentence's ('…," Walesa said.')."""
+def _speaker(sentence: str, before: str | None, paragraph: str, previous: str | None) -> str | None:
+    """A dash quote's speaker is the paragraph's; an English quote's, the sentence's ('…," Walesa said.');
+    `before` is the sentence before it (the paragraph before, for a passage's first)."""
     if quotes.is_quote(paragraph):
         return quotes.speaker(paragraph, previous)
-    return quotes.sentence_speaker(sentence, hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous)
+    return quotes.sentence_speaker(sentence, before)
 
 
 def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, paragraph_before) -> list[Candidate]:
@@ -137,15 +138,15 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
             opening = quotes.QUOTE_MARK.sub("", text).lstrip("\"“‘")
             back = bool(_POINTS_BACK.match(opening)) and not quotes.is_quote(paragraph)
             stand_in = None
+            before = hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous
             if back and _PERSONAL.match(text):  # "He believes …": name the person the sentence before names
-                before = hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous
                 stand_in = person_named(before) if before else None
                 back = stand_in is None
             if back and index == 0:
                 continue  # nothing it could point back to comes with it
             out.append(Candidate(
                 rank=rank, index=index, text=text, paragraph_start=p_start, paragraph=paragraph,
-                previous_paragraph=previous, speaker=_speaker(hit, index, raw, paragraph, previous),
+                previous_paragraph=previous, speaker=_speaker(raw, before, paragraph, previous),
                 vector=vectors[index],
                 similarity=float(sims[index]), previous_similarity=float(sims[index - 1]) if index > 0 else 0.0,
                 next_similarity=float(sims[index + 1]) if index + 1 < len(sims) else 0.0,

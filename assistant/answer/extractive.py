@@ -162,16 +162,14 @@ class ExtractiveComposer:
                 raw = hit.text[start:end]
                 if speaker or quotes.is_quote(paragraph):
                     text, attribution = quotes.split_attribution(raw)
-                    if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
-                        speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 elif candidate and candidate.speaker:  # an English quote: '"…," Walesa said.' or '"…," he said.'
                     (text, attribution), speaker = quotes.split_english(raw), candidate.speaker
-                    if not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
-                        speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 else:
                     text, attribution = cands.display_text(raw), None
                     if candidate and candidate.stand_in:
                         text = re.sub(r"^(he|she)\b", candidate.stand_in, text, count=1, flags=re.I)
+                if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
+                    speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 last = pieces[-1] if pieces else None
                 if last and speaker and last[0] == number and last[1] == (rank, p_start, speaker) and not last[3]:
                     last[2].append(text)  # consecutive sentences of one quote become one quotation

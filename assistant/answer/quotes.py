@@ -96,11 +96,7 @@ def sentence_speaker(sentence: str, before: str | None) -> str | None:
     if not match:
         return None
     if match.group("pronoun"):
-        named = named_speaker(before) if before else None
-        if named is None and before:
-            match_before = _ENGLISH.search(before.strip())
-            named = (match_before.group("name") or match_before.group("after")) if match_before else None
-        return named
+        return (named_speaker(before) or sentence_speaker(before, None)) if before else None
     words = [w for w in (match.group("name") or match.group("after")).split() if w not in _STOP_NAMES]
     return " ".join(words) or None
 
