@@ -133,7 +133,7 @@ def scale(work: Path, url: str, passages: int, stories: int) -> None:
     build_index(corpus, real, embedder=embedder, progress=False)
     parts = synthetic.expand(real, passages)
     where = database(url, "scale")
-    from assistant.pg import PgLocation, writer
+    from assistant.pg import PgLocation
     from assistant.storage import ChangeSet, ModelInfo
 
     change = ChangeSet(articles=parts["articles"], passages=parts["passages"], titles=parts["titles"],

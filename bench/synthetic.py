@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant import compaction, store
 from assistant.manifest import Counts, SegmentEntry
-from assistant.segment import Segment, StoredPassage
+from assistant.segment import StoredPassage
 
 NOISE = 0.025  # per dimension: |noise| ≈ 0.49, cosine to the original ≈ 0.9
 

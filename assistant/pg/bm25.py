@@ -13,12 +13,16 @@ common terms' bound, the full aggregate runs instead. Measured at 100k passages:
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import lexical
 from ..storage import EVERYTHING, Filter
 from .schema import SCHEMA
+
+if TYPE_CHECKING:  # the store imports this module; the name is for the annotation only
+    from .store import PgStore
 
 ESSENTIAL_DF_SHARE = 0.1  # terms in at most this share of passages are read whole (0.05: 15% fall back; 0.2: slower)
 _WEIGHT = "i.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.length / %(average)s))"
