@@ -1,5 +1,6 @@
 """Our own questions (bench/data/own_questions.jsonl), their fixed split, and their corpus:
-the two seeds plus fourteen Reuters stories (bench/data/reuters/), indexed together."""
+the two seeds plus twenty Reuters stories (bench/data/reuters/), indexed together, or only
+one half's articles (fitting sees no test article, not even as a distractor)."""
 from __future__ import annotations
 
 import json
@@ -25,14 +26,19 @@ def load_own() -> list[dict]:
     return questions
 
 
-def own_index(embedder):
-    """The index of the seeds and the Reuters stories, brought up to date; its directory."""
-    corpus = RESULTS / "own-corpus"
+def own_index(embedder, half: str | None = None):
+    """The index of the seeds and the Reuters stories (only those of `half`, "tune" or "test",
+    when given), brought up to date; its directory."""
+    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
+    wanted = set(split[half]) if half else None
+    name = f"-{half}" if half else ""
+    corpus = RESULTS / f"own-corpus{name}"
     if corpus.exists():
         shutil.rmtree(corpus)
     corpus.mkdir(parents=True)
     for source in [*(ROOT / "corpus").glob("*.md"), *(DATA / "reuters").glob("*.md")]:
-        shutil.copy2(source, corpus / source.name)
-    index = RESULTS / f"own-index-{embedder.backend}"
+        if wanted is None or source.stem in wanted:
+            shutil.copy2(source, corpus / source.name)
+    index = RESULTS / f"own-index{name}-{embedder.backend}"
     build_index(corpus, index, embedder=embedder, progress=False)
     return index
