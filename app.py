@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"articles ({report.passages_embedded} passages) in {report.seconds:.1f} s", flush=True)
         else:
             print(f"  up to date ({len(report.unchanged)} articles)", flush=True)
-        assistant.embedder.encode_query("warm-up")  # the first reader should not wait for the model
+        assistant.warm()  # the first reader should not wait for the models
         demo = build_demo(assistant)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

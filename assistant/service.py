@@ -86,6 +86,11 @@ class Assistant:
         query = rewrite(question, list(history))
         return self.composer().compose(question, query, where)
 
+    def warm(self) -> None:
+        """Load the models now (the embedder, the composer's reader), so the first question does not wait."""
+        self.embedder.encode_query("warm-up")
+        self.composer().warm()
+
     def composer(self) -> Composer:
         """The composer over the current index: extractive, the one that ships (see answer/base.py)."""
         return ExtractiveComposer(self.searcher(), self.settings)

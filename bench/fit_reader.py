@@ -12,10 +12,13 @@ asked in up to three conditions, on one index, by hiding passages (Index.without
   the evidence); the rest of its article stays. Questions whose gold answer still shows in
   a candidate are not counted as negatives.
 
-Two models are fitted (assistant/answer/reader.py): the ranker on the candidates of
-answerable questions asked with everything indexed, the abstainer on one row per
-question-condition (its question features, computed with the ranker of the same fold),
-labelled answerable or not.
+Three models are fitted (assistant/answer/reader.py): the ranker on the candidates of
+answerable questions asked with everything indexed; the combiner on the ranker's logit and
+the cross-encoder's for the ranker's SHORTLIST best candidates of the same questions; the
+abstainer on one row per question-condition (its question features, computed with the
+ranker and combiner of the same fold), labelled answerable or not. The cross-encoder's
+logits are out-of-fold: bench/train_cross_encoder.py (run it first) scored each record with a
+model trained on the other folds' articles, and wrote them to bench/results/cross-oof.npz.
 
 Cross-validation is by article (GroupKFold): no held-out question's article is in its
 training folds. The abstention threshold is chosen per fold on the other folds' held-out
@@ -26,6 +29,7 @@ error rates (COSTS), averaged over the SQuAD and the news domain.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -51,6 +55,12 @@ RESULTS = ROOT / "bench" / "results"
 # false-abstain 0.038, 0.039, 0.043, 0.047, 0.061, 0.122.
 OWN_WEIGHT = 10.0
 FOLDS = 5
+# Candidates the cross-encoder reads per question. Held out (2026-12-02), reading the ranker's
+# best 2, 3 or 4 gave the same figures within noise (SQuAD first / any / fact-absent answered:
+# 0.756 / 0.860 / 0.614, 0.756 / 0.860 / 0.609, 0.757 / 0.862 / 0.606), while each pair costs
+# about 9 ms on one thread (int8): two keep ask() near 45 ms on the seeds, four took it to 60.
+SHORTLIST = 2
+OOF_FILE = RESULTS / "cross-oof.npz"
 
 
 def squad_questions(quick: bool):
@@ -61,10 +71,11 @@ def squad_questions(quick: bool):
 
 
 def observe(searcher: Searcher, view, question: str, vector: np.ndarray):
-    """What the reader sees of `question` on `view`, searched as compose() searches it."""
+    """(query, hits, candidates, observation): what the reader sees of `question` on `view`,
+    searched as compose() searches it (`query`: the question with role holders named)."""
     composer = extractive.ExtractiveComposer(Searcher(view, searcher.embedder), DEFAULT)
     query_text = composer.named(question)
-    return composer.observe(query_text, vector if query_text == question else None)
+    return (query_text, *composer.observe(query_text, vector if query_text == question else None))
 
 
 def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_passages, paragraph_passages, every: int):
@@ -79,12 +90,13 @@ def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_pass
         if n % every == every // 2:
             conditions.append(("fact", data.data.without(paragraph_passages(item))))
         for condition, view in conditions:
-            hits, found, observation = observe(data, view, item["question"], vector)
+            query, hits, found, observation = observe(data, view, item["question"], vector)
             texts = [normalise(c.text) for c in found]
             gold = [normalise(g) for g in item["gold"]]
             labels = np.array([condition != "absent" and any(g in t or (len(t) > 20 and t in g) for g in gold)
                                for t in texts], dtype=bool)
-            out.append(dict(item=item, condition=condition, observation=observation, labels=labels, candidates=found))
+            out.append(dict(item=item, condition=condition, query=query, observation=observation, labels=labels,
+                            candidates=found))
     return out
 
 
@@ -95,23 +107,52 @@ def _linear(X, y, w) -> reader.Linear:
     return reader.Linear(mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def fit(records, kinds) -> reader.Reader:
-    """Ranker on the candidates of answerable, fully indexed questions; abstainer on every
-    question-condition that is a clear positive or negative, with this ranker's logits."""
-    ranked = [r for r, k in zip(records, kinds) if k == "pos" and r["condition"] == "present"
+def oof_key(record: dict, candidate) -> str:
+    """What an out-of-fold cross-encoder logit is stored under: the condition, the query searched, the sentence."""
+    return f"{record['condition']}\t{record['query']}\t{candidate.text}"
+
+
+def load_oof() -> dict[str, float]:
+    with np.load(OOF_FILE, allow_pickle=False) as stored:
+        return dict(zip(stored["keys"].tolist(), stored["logits"].tolist()))
+
+
+def out_of_fold(record: dict, scores: dict[str, float]) -> reader.CrossScores:
+    """The record's out-of-fold cross-encoder logits, as the reader asks for them (by candidate index)."""
+    def cross(top: np.ndarray) -> np.ndarray:
+        keys = [oof_key(record, record["candidates"][i]) for i in top]
+        missing = [k for k in keys if k not in scores]
+        if missing:
+            raise SystemExit(f"no out-of-fold cross-encoder score for {missing[0]!r}: "
+                             "run `python bench/train_cross_encoder.py` with these records first")
+        return np.array([scores[k] for k in keys])
+    return cross
+
+
+def fit(records, kinds, crosses) -> reader.Reader:
+    """Ranker on the candidates of answerable, fully indexed questions; combiner on their
+    shortlists; abstainer on every question-condition that is a clear positive or negative,
+    with this ranker and combiner. `crosses`: each record's out-of-fold cross-encoder scores."""
+    ranked = [i for i, (r, k) in enumerate(zip(records, kinds)) if k == "pos" and r["condition"] == "present"
               and len(r["observation"].rows)]
-    X = np.vstack([r["observation"].rows for r in ranked])
-    y = np.concatenate([r["labels"] for r in ranked])
-    w = np.concatenate([np.full(len(r["labels"]), r["item"]["weight"]) for r in ranked])
+    X = np.vstack([records[i]["observation"].rows for i in ranked])
+    y = np.concatenate([records[i]["labels"] for i in ranked])
+    w = np.concatenate([np.full(len(records[i]["labels"]), records[i]["item"]["weight"]) for i in ranked])
     ranker = _linear(X, y, w)
-    used = [(r, k) for r, k in zip(records, kinds) if k != "skip"]
-    Q = np.vstack([question_row(ranker, r) for r, _ in used])
-    abstainer = _linear(Q, np.array([k == "pos" for _, k in used]), np.array([r["item"]["weight"] for r, _ in used]))
-    return reader.Reader(ranker, abstainer, 0.5, {})
-
-
-def question_row(ranker: reader.Linear, record) -> np.ndarray:
-    return scorer.question_features(record["observation"], ranker.logits(record["observation"].rows))
+    pairs, labels, weights = [], [], []
+    for i in ranked:
+        first = ranker.logits(records[i]["observation"].rows)
+        top = np.argsort(-first, kind="stable")[:SHORTLIST]
+        pairs.append(np.column_stack([first[top], crosses[i](top)]))
+        labels.append(records[i]["labels"][top])
+        weights.append(np.full(len(top), records[i]["item"]["weight"]))
+    combiner = _linear(np.vstack(pairs), np.concatenate(labels), np.concatenate(weights))
+    unfitted = reader.Linear(*np.zeros((3, len(scorer.QUESTION_FEATURES))) + [[0], [1], [0]], 0.0)
+    partial = reader.Reader(ranker, combiner, unfitted, 0.5, SHORTLIST, {})
+    used = [i for i, k in enumerate(kinds) if k != "skip"]
+    Q = np.vstack([partial.evidence(records[i]["observation"], crosses[i])[1] for i in used])
+    abstainer = _linear(Q, kinds[used] == "pos", np.array([records[i]["item"]["weight"] for i in used]))
+    return reader.Reader(ranker, combiner, abstainer, 0.5, SHORTLIST, {})
 
 
 def _kinds(records) -> np.ndarray:
@@ -134,21 +175,24 @@ def error_rates(kinds: np.ndarray, best: np.ndarray, threshold: float) -> dict:
                 false_answer_fact=share(answered[kinds == "fact"]))
 
 
-def rates(records, read, threshold):
+def rates(records, read, threshold, settings=DEFAULT):
     """Error rates, and the share of answerable questions answered with the answer in the lead
-    (first) or in any sentence; `read` holds (sentence probabilities, answered probability) per record."""
+    (first) or in any sentence, and the sentences per answer; `read` holds (sentence
+    probabilities, answered probability) per record."""
     kinds = _kinds(records)
     best = np.array([answered for _, answered in read])
     out = error_rates(kinds, best, threshold)
-    first = anyhit = 0
+    first = anyhit = shown = answered = 0
     for record, (p, _), kind, b in zip(records, read, kinds, best):
         if kind == "pos" and b >= threshold and len(p):
-            chosen = selection.select(record["candidates"], p, record["item"]["question"])
+            chosen = selection.select(record["candidates"], p, record["query"], settings)
             first += bool(record["labels"][chosen[0]])
             anyhit += bool(record["labels"][chosen].any())
+            shown, answered = shown + len(chosen), answered + 1
     n_pos = max(1, int((kinds == "pos").sum()))
-    out.update(first_hit=first / n_pos, answer_hit=anyhit / n_pos, answerable=int((kinds == "pos").sum()),
-               absent=int((kinds == "absent").sum()), fact=int((kinds == "fact").sum()))
+    out.update(first_hit=first / n_pos, answer_hit=anyhit / n_pos, sentences=shown / max(1, answered),
+               answerable=int((kinds == "pos").sum()), absent=int((kinds == "absent").sum()),
+               fact=int((kinds == "fact").sum()))
     return out
 
 
@@ -188,7 +232,7 @@ def observe_all(embedder: Embedder, quick: bool) -> list[dict]:
     records = collect(squad_index, items, embedder, lambda it: by_group[it["group"]],
                       lambda it: arts[it["paragraph"]].passages, every=3)
 
-    own_dir = own_index(embedder)
+    own_dir = own_index(embedder, "tune")  # no test article, not even as a distractor
     own_data = store.load(own_dir)
     own_articles = own_data.articles()
     tune = [q for q in load_own() if q["split"] == "tune"]
@@ -210,18 +254,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a quarter of the SQuAD questions")
     parser.add_argument("--dry-run", action="store_true", help="print the figures, do not write reader.json")
+    parser.add_argument("--extra-shares", default="", help="e.g. 0.15,0.25,0.5: held-out answer-hit and sentences "
+                        "per answer at each share of the lead's probability a further sentence needs (AnswerSettings)")
     args = parser.parse_args()
     embedder = Embedder()
     records = observe_all(embedder, args.quick)
 
     groups = np.array([r["item"]["group"] for r in records])
     kinds = _kinds(records)
+    scores = load_oof()
+    crosses = [out_of_fold(r, scores) for r in records]
     folds = list(GroupKFold(n_splits=FOLDS).split(np.zeros(len(records)), groups=groups))
     oof: list = [None] * len(records)
     for train, test in folds:
-        fold_reader = fit([records[i] for i in train], kinds[train])
+        fold_reader = fit([records[i] for i in train], kinds[train], [crosses[i] for i in train])
         for i in test:
-            oof[i] = fold_reader.read(records[i]["observation"])
+            oof[i] = fold_reader.read(records[i]["observation"], crosses[i])
     domains = {"all": "", "SQuAD": "squad:", "own tune": "own:"}
     held: dict[str, dict[str, list]] = {d: {} for d in domains}
     for k, (_, test) in enumerate(folds):  # threshold from the other folds, figures on this one
@@ -244,9 +292,16 @@ def main() -> None:
         r = rates(records, oof, float(t))
         print(f"  {t:.2f}  {r['false_abstain']:.3f}  {r['false_answer_absent']:.3f}  {r['false_answer_fact']:.3f}  "
               f"{r['first_hit']:.3f}  {r['answer_hit']:.3f}")
-    final = fit(records, kinds)
+    for share in (float(x) for x in args.extra_shares.split(",") if x):
+        by_domain = {d: rates([r for r in records if r["item"]["group"].startswith(p)],
+                              [o for r, o in zip(records, oof) if r["item"]["group"].startswith(p)], threshold,
+                              dataclasses.replace(DEFAULT, extra_share=share)) for d, p in domains.items()}
+        print(f"extra_share {share}: " + "  ".join(f"{d} answer-hit {r['answer_hit']:.3f}, {r['sentences']:.2f} sentences"
+                                                   for d, r in by_domain.items()))
+    final = fit(records, kinds, crosses)
     print(f"shipped threshold {threshold:.2f}")
     for name, model, names in (("ranker", final.ranker, scorer.FEATURES),
+                               ("combiner", final.combiner, reader.CROSS_FEATURES),
                                ("abstainer", final.abstainer, scorer.QUESTION_FEATURES)):
         print(f"{name} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, model.coef)))
     if args.dry_run:
@@ -255,7 +310,7 @@ def main() -> None:
           "question_conditions": len(records), "held_out": figures, "held_out_squad": per_domain["SQuAD"],
           "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(),
           "embedder_backend": embedder.backend}
-    params = reader.params_of(final.ranker, final.abstainer, threshold, cv)
+    params = reader.params_of(dataclasses.replace(final, threshold=threshold, info=cv))
     reader.READER_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {reader.READER_FILE.relative_to(ROOT)}")
 

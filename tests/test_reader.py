@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,13 +21,16 @@ DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
     shipped = reader.load_reader()
     assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(scorer.FEATURES),)
+    assert shipped.combiner.coef.shape == (len(reader.CROSS_FEATURES),)
     assert shipped.abstainer.coef.shape == (len(scorer.QUESTION_FEATURES),)
     assert shipped.info["by"] == "article" and "held_out" in shipped.info
     params = json.loads(reader.READER_FILE.read_text(encoding="utf-8"))
-    assert reader.params_of(shipped.ranker, shipped.abstainer, shipped.threshold, shipped.info) == params
-    ranker, abstainer = params["ranker"], params["abstainer"]
+    assert reader.params_of(shipped) == params
+    ranker, combiner, abstainer = params["ranker"], params["combiner"], params["abstainer"]
     for change, message in (({"version": 99}, "version 99"), ({"format": "pickle"}, "re-fit"),
                             ({"ranker": {**ranker, "features": ["similarity"]}}, "ranker was fitted on other features"),
+                            ({"combiner": {**combiner, "features": ["cross_logit"]}}, "combiner was fitted on other"),
+                            ({"shortlist": 0}, "shortlist 0"), ({"shortlist": "4"}, "shortlist '4'"),
                             ({"abstainer": {**abstainer, "coef": [0.0]}}, "damaged"),
                             ({"abstainer": {**abstainer, "scale": [0.0] * len(abstainer["scale"])}}, "not positive"),
                             ({"ranker": {**ranker, "mean": [float("nan")] * len(ranker["mean"])}}, "not finite"),
@@ -109,3 +113,32 @@ def test_a_he_follow_up_answers_with_that_persons_words_first(seed_index):
                                       "What does Hansen say about the price of gas in Minsk?"])
 def test_a_fact_the_seeds_lack_is_declined(seed_index, question):
     assert ask(question, index_dir=seed_index).abstained
+
+
+def test_the_cross_encoder_reads_only_the_rankers_shortlist_and_can_change_the_lead():
+    """Three candidates, one cheap feature: the ranker orders them 0 > 1 > 2; the cross-encoder
+    reads its best two and prefers 1; off the shortlist, 2 gets the shortlist's lowest logit."""
+    n = len(scorer.FEATURES)
+    ranker = reader.Linear(np.zeros(n), np.ones(n), np.eye(n)[0], 0.0)  # logit = the first feature
+    combiner = reader.Linear(np.zeros(2), np.ones(2), np.array([1.0, 2.0]), 0.0)
+    q = len(scorer.QUESTION_FEATURES)
+    abstainer = reader.Linear(np.zeros(q), np.ones(q), np.eye(q)[scorer.QUESTION_FEATURES.index("best_cross")], 0.0)
+    fitted = reader.Reader(ranker, combiner, abstainer, 0.5, 2, {})
+    rows = np.zeros((3, n))
+    rows[:, 0] = [3.0, 2.0, 1.0]
+    observation = scorer.Observation(rows, np.zeros(5))
+    asked = []
+
+    def cross(top):
+        asked.append(list(top))
+        return np.array([-1.0, 4.0])[:len(top)]
+
+    probabilities, answered = fitted.read(observation, cross)
+    assert asked == [[0, 1]]
+    logits = np.log(probabilities / (1 - probabilities))
+    assert np.allclose(logits, [3 - 2, 2 + 8, 1 - 2])  # candidate 2 combined with the floor, -1
+    assert probabilities.argmax() == 1 and answered == pytest.approx(1 / (1 + np.exp(-4.0)))
+    _, row = fitted.evidence(observation, cross)
+    assert row[scorer.QUESTION_FEATURES.index("lead_cross")] == 4.0
+    nothing = scorer.Observation(np.zeros((0, n)), np.zeros(5))
+    assert fitted.read(nothing, cross)[0].shape == (0,) and asked[-1] == [0, 1]  # nothing to read: not asked

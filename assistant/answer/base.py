@@ -44,6 +44,9 @@ class Composer(Protocol):
 
     def compose(self, question: str, query: str, where: Filter = EVERYTHING) -> Answer: ...
 
+    def warm(self) -> None:
+        """Load what composing needs (models, parameters) now rather than on the first question."""
+
 
 def decide(answered: float, threshold: float) -> bool:
     """True to answer: the probability that the articles answer the question clears the threshold."""

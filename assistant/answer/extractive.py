@@ -1,8 +1,9 @@
 """The extractive composer: an answer made of sentences of the retrieved passages, each cited.
 
 The reader (reader.py) gives every candidate sentence a probability of holding the answer,
-and the question a probability of being answered by the articles at all. Below the fitted
-threshold the composer declines (base.decide), unless a rule of selection.py answers it.
+and the question a probability of being answered by the articles at all; for both it has the
+cross-encoder (cross_encoder.py) read the question with each of its best candidates. Below the
+fitted threshold the composer declines (base.decide), unless a rule of selection.py answers it.
 Otherwise it leads with the most likely sentence and adds at most two more that are likely
 enough and say something new (selection.select). Because every sentence is copied from a
 passage, its citation is by construction the passage it came from: numbers run 1, 2, 3… in
@@ -21,6 +22,7 @@ from ..storage import EVERYTHING, Filter
 from . import candidates as cands
 from . import quotes, roles, scorer
 from .base import Answer, Citation, decide, declined
+from .cross_encoder import CrossEncoder, load_cross_encoder
 from .reader import Reader, load_reader
 from .selection import own_words, profile, select
 
@@ -71,10 +73,12 @@ def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tu
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
-    def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: Reader | None = None):
+    def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: Reader | None = None,
+                 cross: CrossEncoder | None = None):
         self.searcher = searcher
         self.settings = settings
         self._reader = reader
+        self._cross = cross
 
     @property
     def reader(self) -> Reader:
@@ -83,8 +87,18 @@ class ExtractiveComposer:
         return self._reader
 
     @property
+    def cross(self) -> CrossEncoder:
+        if self._cross is None:
+            self._cross = load_cross_encoder()
+        return self._cross
+
+    @property
     def threshold(self) -> float:
         return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
+
+    def warm(self) -> None:
+        _ = self.reader  # reads and checks reader.json
+        self.cross.scores("warm-up", ["A sentence to read."])  # loads, checks and quantises the adapter
 
     def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING):
         """(hits, candidates, scorer.Observation) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
@@ -106,7 +120,8 @@ class ExtractiveComposer:
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
         query_text = self.named(query_text, where)
         hits, found, observation = self.observe(query_text, where=where)
-        probabilities, answered = self.reader.read(observation)
+        probabilities, answered = self.reader.read(
+            observation, lambda top: self.cross.scores(query_text, [found[i].text for i in top]))
         if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
                                                   or own_words(found, probabilities, query_text)):
             return declined(question, query_text, hits, answered)

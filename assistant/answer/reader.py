@@ -1,8 +1,12 @@
-"""The fitted reader: two standardised logistic regressions, shipped as versioned JSON.
+"""The fitted reader: three standardised logistic regressions, shipped as versioned JSON,
+and the cross-encoder (cross_encoder.py) they consult.
 
-- the *ranker*, over scorer.FEATURES of each candidate sentence: the probability that the
-  sentence holds the answer, given that some sentence does (fitted on answerable questions
-  only, so that questions the articles miss do not teach it to distrust good sentences);
+- the *ranker*, over scorer.FEATURES of each candidate sentence: cheap features of every
+  candidate, fitted on answerable questions only (so that questions the articles miss do not
+  teach it to distrust good sentences); its best `shortlist` candidates go on;
+- the *combiner*, over CROSS_FEATURES of each shortlisted candidate: the ranker's logit and
+  the cross-encoder's, which reads the question and the sentence together; the probability
+  that the sentence holds the answer, given that some sentence does;
 - the *abstainer*, over scorer.QUESTION_FEATURES: the probability that the articles answer
   the question at all. The composer declines below `threshold`.
 
@@ -17,6 +21,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -25,7 +30,8 @@ from . import scorer
 
 READER_FILE = Path(__file__).with_name("reader.json")
 READER_FORMAT = "news-assistant-reader"
-READER_VERSION = 2
+READER_VERSION = 3
+CROSS_FEATURES = ("ranker_logit", "cross_logit")
 _REFIT = "re-fit it with `python bench/fit_reader.py`"
 
 
@@ -50,21 +56,41 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
+# The cross-encoder's logits for some candidates, given their indices: the live model in the
+# app (ExtractiveComposer), out-of-fold scores in bench/fit_reader.py.
+CrossScores = Callable[[np.ndarray], np.ndarray]
+
+
 @dataclass(frozen=True)
 class Reader:
     ranker: Linear
+    combiner: Linear
     abstainer: Linear
     threshold: float
+    shortlist: int  # candidates the cross-encoder reads, the ranker's best
     info: dict
 
-    def read(self, observation: scorer.Observation) -> tuple[np.ndarray, float]:
+    def evidence(self, observation: scorer.Observation, cross: CrossScores) -> tuple[np.ndarray, np.ndarray]:
+        """(each candidate's logit of holding the answer, the question's QUESTION_FEATURES row).
+
+        Candidates off the shortlist are combined with the lowest cross-encoder logit of the
+        shortlist: the ranker placed them below every sentence the cross-encoder read."""
+        first = self.ranker.logits(observation.rows)
+        top = np.argsort(-first, kind="stable")[:self.shortlist]
+        read = np.asarray(cross(top), dtype=np.float64) if len(top) else np.zeros(0)
+        floor = np.full(len(first), read.min() if len(read) else 0.0)
+        floor[top] = read
+        logits = self.combiner.logits(np.column_stack([first, floor])) if len(first) else first
+        return logits, scorer.question_features(observation, logits, top, read)
+
+    def read(self, observation: scorer.Observation, cross: CrossScores) -> tuple[np.ndarray, float]:
         """(each candidate's probability of holding the answer, the probability that the question is answered)."""
-        logits = self.ranker.logits(observation.rows)
-        question = scorer.question_features(observation, logits)
+        logits, question = self.evidence(observation, cross)
         return sigmoid(logits), float(sigmoid(self.abstainer.logits(question[None])[0]))
 
 
-def _linear(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear:
+def linear_from(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear:
+    """One part of reader.json (its feature names, standardisation and weights), checked."""
     if tuple(params.get("features", ())) != names:
         raise ModelError(f"{source}: its {part} was fitted on other features than this program computes: {_REFIT}.")
     arrays = [np.asarray(params[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
@@ -80,21 +106,27 @@ def reader_from(params: dict, source: str) -> Reader:
         raise ModelError(f"{source} is reader format {params.get('format')!r} version {params.get('version')!r}, "
                          f"not {READER_FORMAT!r} version {READER_VERSION}: {_REFIT}.")
     try:
-        ranker = _linear(params["ranker"], scorer.FEATURES, "ranker", source)
-        abstainer = _linear(params["abstainer"], scorer.QUESTION_FEATURES, "abstainer", source)
-        threshold = float(params["threshold"])
+        ranker = linear_from(params["ranker"], scorer.FEATURES, "ranker", source)
+        combiner = linear_from(params["combiner"], CROSS_FEATURES, "combiner", source)
+        abstainer = linear_from(params["abstainer"], scorer.QUESTION_FEATURES, "abstainer", source)
+        threshold, shortlist = float(params["threshold"]), params["shortlist"]
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold {threshold} outside (0, 1)")
-        return Reader(ranker, abstainer, threshold, params.get("cv", {}))
+        if type(shortlist) is not int or not 1 <= shortlist <= 20:
+            raise ValueError(f"shortlist {shortlist!r} not a number of candidates from 1 to 20")
+        return Reader(ranker, combiner, abstainer, threshold, shortlist, params.get("cv", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{source} is damaged ({exc}): {_REFIT}.") from None
 
 
-def params_of(ranker: Linear, abstainer: Linear, threshold: float, cv: dict) -> dict:
+def params_of(fitted: Reader) -> dict:
     """What reader.json holds (the inverse of `reader_from`)."""
-    return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": float(threshold),
-            "ranker": {"features": list(scorer.FEATURES), **ranker.as_dict()},
-            "abstainer": {"features": list(scorer.QUESTION_FEATURES), **abstainer.as_dict()}, "cv": cv}
+    return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": float(fitted.threshold),
+            "shortlist": fitted.shortlist,
+            "ranker": {"features": list(scorer.FEATURES), **fitted.ranker.as_dict()},
+            "combiner": {"features": list(CROSS_FEATURES), **fitted.combiner.as_dict()},
+            "abstainer": {"features": list(scorer.QUESTION_FEATURES), **fitted.abstainer.as_dict()},
+            "cv": fitted.info}
 
 
 @lru_cache(maxsize=4)

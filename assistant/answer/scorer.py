@@ -21,11 +21,15 @@ profiles, and the few news questions made those weights swing from fold to fold 
 by the person asked about scored -15 in one held-out fold). selection.select applies them
 as rules instead.
 
-Question features: the ranker's best and second-best logit; the best similarity, word
+Question features: the reader's best and second-best logit; the best similarity, word
 overlaps and answer-type match over the candidates; whether the question's type is known;
 names in the question that no article mentions; how much of the question the top passages
-cover; the top passage's cosine and how strongly BM25 matched at all. Together they say
-whether the best sentence is an answer or only the nearest text on the topic.
+cover; the top passage's cosine and how strongly BM25 matched at all; the cross-encoder's
+best logit over the shortlist, its logit for the lead, and how far its best stands above its
+second (for a paraphrased question its logits are modest, but the sentence that answers stands
+out: "By how much will coal become more expensive?" -0.3 against -1.4). Together they say
+whether the best sentence is an answer or only the nearest text on the topic; all but the
+cross-encoder's are word and vector matches, which a paraphrased question defeats.
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ FEATURES = (
 QUESTION_FEATURES = (
     "best_logit", "second_logit", "best_similarity", "best_idf_overlap", "best_overlap", "best_bigram_overlap",
     "top3_type_match", "type_known", "missing_names", "coverage", "top_dense", "bm25_strength", "top_hit_score",
-    "lead_idf_overlap",
+    "lead_idf_overlap", "best_cross", "lead_cross", "cross_margin",
 )
 
 _ASKS = {
@@ -192,16 +196,21 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
-def question_features(observation: Observation, logits: np.ndarray) -> np.ndarray:
-    """One row of QUESTION_FEATURES from the candidates' rows and the ranker's logits."""
+def question_features(observation: Observation, logits: np.ndarray, shortlist: np.ndarray,
+                      cross: np.ndarray) -> np.ndarray:
+    """One row of QUESTION_FEATURES from the candidates' rows, the reader's logits, and the
+    cross-encoder's logits `cross` of the candidates at `shortlist`."""
     rows = observation.rows
-    if not len(rows):  # nothing to answer from: the lowest logits the ranker gives, no overlap
-        return np.concatenate([[-10.0, -10.0, 0, 0, 0, 0, 0], observation.evidence, [0, 0]])
+    if not len(rows):  # nothing to answer from: the lowest logits the reader gives, no overlap
+        return np.concatenate([[-10.0, -10.0, 0, 0, 0, 0, 0], observation.evidence, [0, 0, -10.0, -10.0, 0.0]])
     order = np.argsort(-logits, kind="stable")
+    lead = int(np.argmax(logits[shortlist]))
+    read = np.sort(cross)[::-1]
+    margin = read[0] - read[1] if len(read) > 1 else 3.0  # one candidate: as clear as a margin gets
     column = lambda name: rows[:, _COLUMN[name]]  # noqa: E731
     return np.concatenate([
         [logits[order[0]], logits[order[1]] if len(order) > 1 else logits[order[0]] - 3.0,
          column("similarity").max(), column("idf_overlap").max(), column("overlap").max(),
          column("bigram_overlap").max(), column("type_match")[order[:3]].max()],
-        observation.evidence, [column("hit_score").max(), column("idf_overlap")[order[0]]],
+        observation.evidence, [column("hit_score").max(), column("idf_overlap")[order[0]], read[0], cross[lead], margin],
     ])
