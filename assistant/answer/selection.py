@@ -3,8 +3,8 @@ which has neither quotes nor profiles:
 
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
   article says so in so many words (scorer.defines: a role in an attribution or apposition);
-- "What does X (or he) say/think …?" leads with X's own words when they are close to the best,
-  and is answered below the threshold when one of the two likeliest sentences is X's own
+- "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
+  when they are close to the best, and is answered below the threshold when one of the two likeliest sentences is X's own
   words on what was asked about (own_words).
 """
 from __future__ import annotations
@@ -36,16 +36,21 @@ def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, ques
     question's words are mostly the name and the verb ("say", "think")."""
     if not scorer.asks_for_words(question) or not len(candidates):
         return False
+    return any(candidates[i].speaker and _on_topic(candidates[i], candidates[i].speaker, question)
+               for i in np.argsort(-probabilities, kind="stable")[:top])
+
+
+def _on_topic(candidate: cands.Candidate, speaker: str, question: str) -> bool:
+    """The candidate is `speaker`'s words, `speaker` is the question's X, and it names at least
+    half of the words of the question's Y (the question without X's name, the verb and
+    function words)."""
+    if not speaker or not scorer.names_match(speaker, question):
+        return False
     asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
-    for i in np.argsort(-probabilities, kind="stable")[:top]:
-        speaker = candidates[i].speaker
-        if speaker and scorer.names_match(speaker, question):
-            # Y: the question without X's name (all of it: "Tom Røseth") and the verb
-            about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
-            topic = set(lexical.tokenize([about])[0])
-            if topic and 2 * len(topic & set(lexical.tokenize([candidates[i].text])[0])) >= len(topic):
-                return True
-    return False
+    # Y: the question without X's name (all of it: "Tom Røseth") and the verb
+    about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
+    topic = set(lexical.tokenize([about])[0])
+    return bool(topic) and 2 * len(topic & set(lexical.tokenize([candidate.text])[0])) >= len(topic)
 
 
 def _words_of(candidate: cands.Candidate) -> str:
@@ -64,7 +69,9 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
     if defining:
         lead = next(i for i in order if i in defining)
     elif scorer.asks_for_words(question):
+        # X's words on Y first ("What does he say about the escape route?"), else X's likeliest words
         own = [i for i in order if scorer.names_match(_words_of(candidates[i]), question)]
+        own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
     chosen, words = [lead], candidates[lead].word_count
