@@ -35,6 +35,17 @@ def _packaged_model_path() -> Path:
     return Path(get_model_path())
 
 
+def quantise_int8(model):
+    """The model with its linear layers dynamically quantised to int8 (the int8 backend; the
+    answer cross-encoder too)."""
+    import torch
+
+    with warnings.catch_warnings():  # torch suggests torchao; this API still ships in 2.13
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(  # per-channel scales: smaller loss than per-tensor
+            model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+
+
 def _fingerprint(path: Path | None, spec: str) -> str:
     """Cheap identity of the weights: config files plus the size and first MiB of each weight file."""
     digest = hashlib.sha256(spec.encode() if path is None else b"")
@@ -93,10 +104,7 @@ class Embedder:
                         f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
                     ) from None
                 if self.backend == "int8":
-                    with warnings.catch_warnings():  # torch suggests torchao; this API still ships in 2.13
-                        warnings.simplefilter("ignore")
-                        model = torch.ao.quantization.quantize_dynamic(  # per-channel scales: smaller loss than per-tensor
-                            model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+                    model = quantise_int8(model)
                 _loaded[key] = model
             return _loaded[key]
 

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import json
 import threading
-import warnings
 import zipfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..embedding import DEFAULT_MODEL, Embedder
+from ..embedding import DEFAULT_MODEL, Embedder, quantise_int8
 from ..errors import ModelError
 
 ADAPTER_FILE = Path(__file__).with_name("cross_encoder.npz")
@@ -140,10 +139,7 @@ class CrossEncoder:
             raise ModelError(f"{self.path} is damaged (head of shape {head.shape}): {_RETRAIN}.")
         model.eval()
         if self.quantise:
-            with warnings.catch_warnings():  # torch suggests torchao; this API still ships in 2.13
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(
-                    model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
+            model = quantise_int8(model)
         self.info = meta
         return tokenizer, model, torch.from_numpy(head.astype(np.float32)), float(arrays["head_bias"][0])
 
