@@ -142,12 +142,13 @@ def fit(records, kinds, crosses) -> reader.Reader:
     pairs, labels, weights = [], [], []
     for i in ranked:
         first = ranker.logits(records[i]["observation"].rows)
-        top = np.argsort(-first, kind="stable")[:SHORTLIST]
+        top = reader.best(first, SHORTLIST)
         pairs.append(np.column_stack([first[top], crosses[i](top)]))
         labels.append(records[i]["labels"][top])
         weights.append(np.full(len(top), records[i]["item"]["weight"]))
     combiner = _linear(np.vstack(pairs), np.concatenate(labels), np.concatenate(weights))
-    unfitted = reader.Linear(*np.zeros((3, len(scorer.QUESTION_FEATURES))) + [[0], [1], [0]], 0.0)
+    n = len(scorer.QUESTION_FEATURES)  # the abstainer is not fitted yet; evidence() does not use it
+    unfitted = reader.Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
     partial = reader.Reader(ranker, combiner, unfitted, 0.5, SHORTLIST, {})
     used = [i for i, k in enumerate(kinds) if k != "skip"]
     Q = np.vstack([partial.evidence(records[i]["observation"], crosses[i])[1] for i in used])

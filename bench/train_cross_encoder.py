@@ -71,7 +71,7 @@ def training_pairs(records, ranker: reader.Linear, top: int) -> list[tuple]:
         rows = record["observation"].rows
         if not len(rows):
             continue
-        chosen = set(np.argsort(-ranker.logits(rows), kind="stable")[:top].tolist())
+        chosen = set(reader.best(ranker.logits(rows), top).tolist())
         chosen |= set(np.flatnonzero(record["labels"]).tolist())
         for c in sorted(chosen):
             out.append((r, record["query"], record["candidates"][c].text, float(record["labels"][c]),
@@ -169,7 +169,7 @@ def report(records, kinds, ranker: reader.Linear, scores: dict[str, float]) -> N
             if not record["item"]["group"].startswith(domain + ":") or not found or None in found:
                 continue
             logits, ce, labels = ranker.logits(record["observation"].rows), np.array(found), record["labels"]
-            top = np.argsort(-logits, kind="stable")[:4]
+            top = reader.best(logits, 4)
             if kinds[r] == "pos" and record["condition"] == "present":
                 for name, score in (("ranker", logits[top]), ("cross-encoder", ce[top]), ("sum", logits[top] + ce[top])):
                     hits[name].append(bool(labels[top[int(np.argmax(score))]]))

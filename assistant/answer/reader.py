@@ -61,6 +61,12 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray:
 CrossScores = Callable[[np.ndarray], np.ndarray]
 
 
+def best(logits: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` highest logits, highest first, ties in order: the shortlist the
+    cross-encoder reads (serving, fitting and training choose it alike)."""
+    return np.argsort(-logits, kind="stable")[:n]
+
+
 @dataclass(frozen=True)
 class Reader:
     ranker: Linear
@@ -76,7 +82,7 @@ class Reader:
         Candidates off the shortlist are combined with the lowest cross-encoder logit of the
         shortlist: the ranker placed them below every sentence the cross-encoder read."""
         first = self.ranker.logits(observation.rows)
-        top = np.argsort(-first, kind="stable")[:self.shortlist]
+        top = best(first, self.shortlist)
         read = np.asarray(cross(top), dtype=np.float64) if len(top) else np.zeros(0)
         floor = np.full(len(first), read.min() if len(read) else 0.0)
         floor[top] = read
