@@ -36,11 +36,11 @@ def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, ques
     question's words are mostly the name and the verb ("say", "think")."""
     if not scorer.asks_for_words(question) or not len(candidates):
         return False
-    return any(candidates[i].speaker and _on_topic(candidates[i], candidates[i].speaker, question)
+    return any(_on_topic(candidates[i], candidates[i].speaker, question)
                for i in np.argsort(-probabilities, kind="stable")[:top])
 
 
-def _on_topic(candidate: cands.Candidate, speaker: str, question: str) -> bool:
+def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) -> bool:
     """The candidate is `speaker`'s words, `speaker` is the question's X, and it names at least
     half of the words of the question's Y (the question without X's name, the verb and
     function words)."""
