@@ -34,7 +34,8 @@ def fragments(text: str) -> list[str]:
     bad = []
     for piece in (p.strip() for p in _PIECE.split(text) if p.strip()):
         if piece.endswith(("?", ":")) or re.match(r"^[A-ZÆØÅ][A-ZÆØÅ ]{2,}:", piece) \
-                or re.match(r"^(however|but|he|she|they|this)\b", piece.lstrip("“"), re.I):
+                or re.match(r"^(however|but|he|she|they|this)\b", piece.lstrip("“"), re.I) \
+                or piece.count('"') % 2 or piece.count("“") != piece.count("”"):  # half a quote
             bad.append(piece)
     return bad
 

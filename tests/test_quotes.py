@@ -2,6 +2,8 @@
 "What did X say about Y?" answered from them. Sentences are Reuters', as in bench/data/reuters."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.answer import ExtractiveComposer, quotes, selection
 from assistant.answer import candidates as cands
@@ -62,3 +64,67 @@ def test_what_x_said_about_y_is_answered_from_xs_own_words(question, answers):
     _, found = _walesa()
     probabilities = np.array([0.2 if c.index == 1 else 0.1 for c in found])
     assert selection.own_words(found, probabilities, question) is answers
+
+
+# A passage as Reuters writes it: plain sentences, and quotes that run over one to four sentences.
+BLOCKS = st.lists(st.one_of(st.just(0), st.integers(1, 4)), min_size=1, max_size=5)
+
+
+def _passage(blocks: list[int]) -> tuple[list[str], list[bool]]:
+    """The sentences of `blocks` (0: a plain sentence, n: a quote over n sentences) and, per sentence,
+    whether it belongs to a quote over more than one sentence."""
+    sentences, multi = [], []
+    for n in blocks:
+        if n == 0:
+            sentences.append("Lech Walesa spoke to a crowd of supporters in the port of Gdansk.")
+        elif n == 1:
+            sentences.append('"We are against price rises as the only sign of reform," Walesa said.')
+        else:
+            sentences += ['"We are for reforms.', *["We favour the reforms now under way in Moscow."] * (n - 2),
+                          'But we are not in favour of make-believe reforms," he said.']
+        multi += [n > 1] * max(1, n)
+    return sentences, multi
+
+
+@settings(max_examples=60, deadline=None)
+@given(BLOCKS, st.data())
+def test_a_quote_over_several_sentences_is_shown_whole_whichever_sentence_is_chosen(blocks, data):
+    sentences, multi = _passage(blocks)
+    hits = [_passage_hit(0, sentences)]
+    vectors = [np.eye(len(sentences), 8, dtype=np.float32)]
+    found = {(c.rank, c.index): c for c in cands.collect(hits, vectors, np.ones(8, dtype=np.float32), lambda h: None)}
+    index = data.draw(st.sampled_from(sorted(i for (_, i) in found)))
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[(0, index)]], 0.9)
+    check_citations(answer)
+    text = answer.text
+    assert text.count('"') % 2 == 0 and text.count("“") == text.count("”"), text  # no quote left open or half shown
+    assert not text.startswith(("But", "I favour", "We favour")), text  # never a quote's middle as narration
+    if multi[index]:
+        assert text.count("[1]") == 1 and "We are for reforms." in text and "make-believe reforms" in text, text
+
+
+def test_a_quotes_closing_he_said_names_the_speaker_named_before_it():
+    hits = [_passage_hit(0, [f'"{WALESA}', '"I am for reforms.', "I favour the reforms which Gorbachev is carrying out.",
+                             'But I am not in favour of make-believe reforms," he said.'])]
+    vectors = [np.eye(4, 8, dtype=np.float32)]
+    found = {(c.rank, c.index): c for c in cands.collect(hits, vectors, np.ones(8, dtype=np.float32), lambda h: None)}
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[(0, 2)]], 0.9)
+    assert answer.text == ('"I am for reforms. I favour the reforms which Gorbachev is carrying out. But I am not in '
+                           'favour of make-believe reforms," Walesa said. [1]')
+    assert quotes.quotation_of(hits[0].text, hits[0].sentences, 0) == []  # a quote within its sentence brings nothing
+    assert quotes.quotation_of(hits[0].text, hits[0].sentences, 3) == [1, 2]
+    assert quotes.quotation_of(hits[0].text, hits[0].sentences, 3, limit=1) == []  # its opening lies too far back
+
+
+def test_the_closing_mark_of_a_quote_opened_before_the_passage_opens_nothing():
+    hits, _ = _walesa()  # WALESA's opening mark is in the paragraph before the passage
+    assert quotes.open_at(hits[0].text, hits[0].sentences) == [False, False, False, False]
+    text = 'He heard the song "Hello" twice. "We sing. We dance," she said.'
+    assert quotes.open_at(text, [(0, 32), (33, 42), (43, 63)]) == [False, False, True, False]
+
+
+def test_what_follows_warned_that_is_what_was_said_not_who_said_it():
+    sentence = ("Antonio Ortiz Mena, president of the Inter-American Development Bank, warned that if Latin countries "
+                "were unable to speed up their economic growth, then in the long run there would be a default.")
+    assert quotes.named_speaker(sentence) is None and cands.person_named(sentence) is None  # not "Latin"
+    assert quotes.named_speaker("The plan failed, says Belarus expert Arve Hansen to TV 2.") == "Arve Hansen"

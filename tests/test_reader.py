@@ -90,6 +90,7 @@ def test_answers_hold_no_fragments(seed_index, question):
         assert not re.match(r"^[A-ZÆØÅ][A-ZÆØÅ ]{2,}:", piece), piece
         assert not DANGLING.match(piece.lstrip("“")), piece
         assert "Putinhas" not in piece
+        assert piece.count('"') % 2 == 0 and piece.count("“") == piece.count("”"), piece  # no half quote
 
 
 def test_who_is_answers_with_the_role_the_article_gives(seed_index):

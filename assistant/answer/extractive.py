@@ -139,6 +139,8 @@ class ExtractiveComposer:
                 keys.add((c.rank, c.index + 1))
                 if _COUNTED.search(c.text):  # "two possible reasons:" brings "One is …" and "The second is …"
                     keys |= _enumerated(hits, c.rank, c.index)
+            hit = hits[c.rank]  # a quote over several sentences comes whole ('"I am for reforms. …," he said.')
+            keys |= {(c.rank, j) for j in quotes.quotation_of(hit.text, hit.sentences, c.index)}
             before = (c.rank, c.index - 1)
             if c.back_reference and c.index > 0 and before in taken:
                 keys -= taken.keys()  # "They declined …" goes right after the sentence it points back to
@@ -159,6 +161,7 @@ class ExtractiveComposer:
         numbers: dict[int, int] = {}
         spans: dict[int, list[tuple[int, int]]] = {}
         speakers: dict[int, list[str]] = {}
+        quoted: dict[int, list[bool]] = {}  # per hit: whether each sentence starts inside a quotation
         pieces: list[list] = []  # [number, (rank, paragraph start, speaker), texts, attribution]
         for group in self._with_context(chosen, hits):
             for rank, index in group:
@@ -175,19 +178,27 @@ class ExtractiveComposer:
                     previous = cands.previous_paragraph(hit, p_start, paragraph, searcher and searcher.paragraph_before)
                 speaker = quotes.speaker(paragraph, previous) if quotes.is_quote(paragraph) else None
                 raw = hit.text[start:end]
+                inside = quoted.setdefault(rank, quotes.open_at(hit.text, hit.sentences))[index]
                 if speaker or quotes.is_quote(paragraph):
                     text, attribution = quotes.split_attribution(raw)
                 elif candidate and candidate.speaker:  # an English quote: '"…," Walesa said.' or '"…," he said.'
                     (text, attribution), speaker = quotes.split_english(raw), candidate.speaker
+                elif inside:
+                    # inside a quote: its "But" is its own, and its closing "he said" names whom the text before it names
+                    opener = next(j for j in range(index, -1, -1) if j == 0 or not quoted[rank][j])
+                    before = hit.text[slice(*hit.sentences[opener - 1])] if opener > 0 else None
+                    text, attribution = quotes.named_attribution(quotes.QUOTE_MARK.sub("", raw).strip(), before), None
                 else:
                     text, attribution = cands.display_text(raw), None
                     if candidate and candidate.stand_in:
                         text = re.sub(r"^(he|she)\b", candidate.stand_in, text, count=1, flags=re.I)
+                if quoted[rank][index + 1] and index + 1 == len(hit.sentences):  # the quote runs on past the passage
+                    text = text.rstrip() + quotes.run_on(hit.text)
                 if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
                     speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 last = pieces[-1] if pieces else None
-                if last and speaker and last[0] == number and last[1] == (rank, p_start, speaker) and not last[3]:
-                    last[2].append(text)  # consecutive sentences of one quote become one quotation
+                if last and not last[3] and last[0] == number and (inside or (speaker and last[1] == (rank, p_start, speaker))):
+                    last[2].append(text)  # consecutive sentences of one quote (or inside one) become one quotation
                     last[3] = attribution
                 else:
                     pieces.append([number, (rank, p_start, speaker), [text], attribution])

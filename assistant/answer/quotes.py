@@ -22,7 +22,8 @@ _NAME_WORD = r"[A-ZÆØÅÄÖÜ][\wæøåäöüéèáíóúñ'’-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
 _STOP_NAMES = {"The", "He", "She", "They", "It", "We", "I", "This", "That", "There", "According", "In", "On", "At", "But", "And", "So"}
 # "…, says [descriptors] Name [to Outlet]" or "…, Name says", or a sentence opening "Name says"
-_VERB_THEN_NAME = re.compile(rf",\s+{_VERBS}\b\s+(?P<rest>[^.!?]*)")
+# (not "…, warned that if Latin countries …": what follows "that" is what was said, not who said it)
+_VERB_THEN_NAME = re.compile(rf",\s+{_VERBS}\b\s+(?!(?:that|if|whether|it|to)\b)(?P<rest>[^.!?]*)")
 _NAME_THEN_VERB = re.compile(rf"(?:,\s+|^|(?<=[.!?:]\s))(?P<name>{_NAME})\s+{_VERBS}\b")
 _PRONOUN_ATTRIBUTION = re.compile(rf"\b(?:he|she)\s+{_VERBS}\b|\b{_VERBS}\s+(?:he|she)\b", re.I)
 _PREPOSITIONS = {"to", "in", "at", "of", "from", "for", "the", "with", "on", "by"}
@@ -136,7 +137,7 @@ def same_person(a: str, b: str) -> bool:
 
 def quotation(texts: list[str], speaker: str | None, attribution: str | None) -> str:
     """One quote as an answer shows it: “…,” says [who the article says it is]; or Name: “…”."""
-    body = " ".join(t.strip() for t in texts)
+    body = " ".join(t.strip() for t in texts).lstrip('"“')  # its own marks go: the quotation sets them
     pronoun = re.match(r"^(?:he|she)\s+(\w+)$", attribution or "", re.I)
     if pronoun:  # "…, he says": name the person, or leave the clause out
         attribution = f"{short_name(speaker)} {pronoun.group(1)}" if speaker else None
@@ -145,3 +146,69 @@ def quotation(texts: list[str], speaker: str | None, attribution: str | None) ->
     if speaker:
         return f"{short_name(speaker)}: “{body}”"
     return body
+
+
+_MARK = re.compile(r'["“”]')
+
+
+def open_at(text: str, spans) -> list[bool]:
+    """Per sentence (its (start, end) in `text`): whether a double quotation opened earlier in the
+    text is still open where the sentence starts. English news runs one quote over several
+    sentences and paragraphs ('"I am for reforms. I favour …' … 'But I am not …," he said.').
+    A straight mark opens after a space or the start and closes otherwise, so the closing mark of
+    a quote that opened before the passage never opens one."""
+    state, depth, last = [], False, 0
+    for start, end in [*spans, (len(text), len(text))]:
+        for mark in _MARK.finditer(text, last, start):
+            depth = _opens(text, mark.start())
+        state.append(depth)
+        for mark in _MARK.finditer(text, start, end):
+            depth = _opens(text, mark.start())
+        last = end
+    return state  # one more than spans: the state after the last sentence
+
+
+def _opens(text: str, at: int) -> bool:
+    mark = text[at]
+    if mark != '"':
+        return mark == "“"
+    return at == 0 or text[at - 1].isspace() or text[at - 1] in "([{–—-"
+
+
+def quotation_of(text: str, spans, index: int, limit: int = 3) -> list[int]:
+    """The other sentences of the quotation sentence `index` belongs to: back to the sentence that
+    opens it and on to the one that closes it, so that an answer never shows half a quote as
+    narration or leaves a quote open. Each way, nothing when the end lies more than `limit`
+    sentences off (a stray mark must not pull in a whole passage); a quote still open where the text
+    ends comes to its end (`run_on` closes it)."""
+    inside = open_at(text, spans)
+    out: list[int] = []
+    j = index
+    while inside[j] and j > 0 and index - j < limit:
+        j -= 1
+    if j < index and not inside[j]:
+        out += range(j, index)
+    k = index
+    while inside[k + 1] and k + 1 < len(spans) and k - index < limit:
+        k += 1
+    if k > index and (not inside[k + 1] or k + 1 == len(spans)):  # it closes, or runs on past the text's end
+        out += range(index + 1, k + 1)
+    return out
+
+
+def run_on(text: str) -> str:
+    """What closes a quote shown up to the end of a passage while it runs on in the article: an
+    ellipsis (unless the text ends in one) and the mark matching the one that opened it."""
+    opening = [m.group(0) for m in _MARK.finditer(text) if _opens(text, m.start())]
+    mark = "”" if opening and opening[-1] == "“" else '"'
+    return mark if text.rstrip().endswith(("...", "…")) else " …" + mark
+
+
+def named_attribution(sentence: str, before: str | None) -> str:
+    """A quote's closing '…," he said.' with the person named, when `before` (what precedes the
+    quotation's first sentence) says who speaks ('"…," Walesa said.'); else as it is."""
+    match = _ENGLISH.search(sentence.strip())
+    who = sentence_speaker(sentence, before) if match and match.group("pronoun") else None
+    if not who:
+        return sentence
+    return re.sub(r"\b(he|she)(\s+\w+\s*[.!?]\s*)$", lambda m: short_name(who) + m.group(2), sentence.rstrip(), flags=re.I)
