@@ -3,6 +3,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant import Assistant, build_index, retrieve
 from assistant import ann, compaction, lexical, store
@@ -289,3 +291,12 @@ def test_words_of_removed_articles_are_no_longer_known(corpus_dir, tmp_path, emb
     (corpus_dir / "ferry.md").unlink()
     _build(corpus_dir, index, embedder)  # the ferry's segment keeps its vocabulary; its passages are deleted
     assert not store.load(index).knows(stem)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Røseth's 1,655 the SANCTIONS sanction.\n")), max_size=40),
+                max_size=8))
+def test_remembered_stems_are_the_tokenizers(texts):
+    """lexical.stems (cached, one call for the unseen) gives what the BM25 tokenizer gives each text alone."""
+    assert lexical.stems(texts) == [tuple(lexical.tokenize([t])[0]) for t in texts]
+    assert lexical.stems(texts) == [tuple(lexical.tokenize([t])[0]) for t in texts]  # again, from the cache

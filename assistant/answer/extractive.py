@@ -33,12 +33,9 @@ _ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the sec
 
 def missing_names(searcher: Searcher, question: str) -> list[str]:
     """Capitalised words of the question (after its first) that no live passage contains."""
-    missing = []
-    for word in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+", question.strip()):
-        stems = lexical.tokenize([word])[0]
-        if stems and not any(searcher.knows(stem) for stem in stems):
-            missing.append(word)
-    return missing
+    words = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+", question.strip())
+    return [word for word, stems in zip(words, lexical.stems(words))
+            if stems and not any(searcher.knows(stem) for stem in stems)]
 
 
 def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[tuple[int, int]]:

@@ -131,10 +131,6 @@ def who_is(question: str) -> str | None:
     return name if name[:1].isupper() and not name.lower().startswith(("the ", "a ", "an ")) else None
 
 
-def _stems(text: str) -> set[str]:
-    return set(lexical.tokenize([text])[0])
-
-
 def _bigrams(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
 
@@ -150,7 +146,7 @@ class Observation(NamedTuple):
 def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
     """The candidates' FEATURES (float64) and the question's evidence; `query` is the retrieval Query."""
     words = set(query.words)
-    top_text = set().union(*(_stems(h.text + " " + h.title) for h in hits[:3])) if words else set()
+    top_text = set().union(*lexical.stems([h.text + " " + h.title for h in hits[:3]])) if words else set()
     kind = question_type(question)
     evidence = np.array([
         float(kind is not None), float(missing_names), len(words & top_text) / len(words) if words else 0.0,
@@ -158,10 +154,12 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     ])
     if not candidates:
         return Observation(np.zeros((0, len(FEATURES))), evidence)
-    question_bigrams = _bigrams(lexical.tokenize([question])[0])
-    tokens = [lexical.tokenize([c.text])[0] for c in candidates]
+    question_bigrams = _bigrams(list(lexical.stems([question])[0]))
+    tokens = [list(t) for t in lexical.stems([c.text for c in candidates])]
     sentence_stems = [set(t) for t in tokens]
-    paragraph_stems: dict[tuple[int, int], set[str]] = {}
+    # a sentence's paragraph, with the paragraph before it (an attribution or a lead-in carries the names)
+    contexts = {(c.rank, c.paragraph_start): c.paragraph + " " + (c.previous_paragraph or "") for c in candidates}
+    paragraph_stems = {key: set(s) for key, s in zip(contexts, lexical.stems(list(contexts.values())))}
     n = len(candidates)
     df = {w: sum(w in s for s in sentence_stems) for w in words}
     idf = {w: math.log((n + 1) / (df[w] + 0.5)) for w in words}
@@ -173,8 +171,6 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     rows = np.zeros((n, len(FEATURES)))
     for i, (c, stems, toks) in enumerate(zip(candidates, sentence_stems, tokens)):
         key = (c.rank, c.paragraph_start)
-        if key not in paragraph_stems:
-            paragraph_stems[key] = _stems(c.paragraph + " " + (c.previous_paragraph or ""))
         shared = words & stems
         hit = hits[c.rank]
         new_names = [w for w in _CAPITALISED.findall(c.text) if w.lower() not in lower_question]

@@ -49,8 +49,9 @@ def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) ->
     asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
     # Y: the question without X's name (all of it: "Tom Røseth") and the verb
     about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
-    topic = set(lexical.tokenize([about])[0])
-    return bool(topic) and 2 * len(topic & set(lexical.tokenize([candidate.text])[0])) >= len(topic)
+    topic_stems, sentence_stems = lexical.stems([about, candidate.text])
+    topic = set(topic_stems)
+    return bool(topic) and 2 * len(topic & set(sentence_stems)) >= len(topic)
 
 
 def _words_of(candidate: cands.Candidate) -> str:
