@@ -143,3 +143,17 @@ def test_the_cross_encoder_reads_only_the_rankers_shortlist_and_can_change_the_l
     assert row[scorer.QUESTION_FEATURES.index("lead_cross")] == 4.0
     nothing = scorer.Observation(np.zeros((0, n)), np.zeros(5))
     assert fitted.read(nothing, cross)[0].shape == (0,) and asked[-1] == [0, 1]  # nothing to read: not asked
+
+
+@pytest.mark.parametrize("sentence, back", [
+    ("It is exciting that he does not follow Moscow’s line, says Røseth.", False),
+    ("It was not the big table that separated Putin and Lukashenko when they met.", False),
+    ("It could be that Lukashenko wants to be a little independent.", False),
+    ("It is very strange if they do not discuss the war in Ukraine.", False),
+    ("It is reminiscent of what Putin said in February 2022, that this was a military exercise.", True),
+    ("It said the rises would badly affect the lower paid and the old.", True),
+    ("It was believed to have started on a new conveyor system.", True),
+    ("They declined to comment.", True),
+])
+def test_an_it_that_announces_what_follows_points_nowhere(sentence, back):
+    assert cands.points_back(sentence) is back

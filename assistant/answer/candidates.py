@@ -8,7 +8,8 @@ Fragment rules — never a candidate, each seen in real scraped news:
   ("DEPENDENT: Arve Hansen believes …" → "Arve Hansen believes …", see `display_text`);
 - ending in ":" with no sentence after it in the passage: a lead-in without what it introduces;
 - opening with a word that points back ("he", "this", "they" …) when no earlier sentence of
-  the passage can come with it and, for "he"/"she", no person is named just before.
+  the passage can come with it and, for "he"/"she", no person is named just before (an "it"
+  that announces what follows, "It is exciting that …", points nowhere).
 """
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ _SENTENCE_LIKE = re.compile(r"[.!\"”’):]$")
 _CAPTION_LABEL = re.compile(r"^[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ0-9 .,'’&-]{2,}:\s+", re.U)
 _CREDIT = re.compile(r"^(Photo|Foto|Image|Illustration)s?:", re.I)
 _POINTS_BACK = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|there|then|also|so)\b", re.I)
+# "It is exciting that …", "It was not the big table that …", "It could be that …": the "it" points at
+# what follows, not back ("It is reminiscent of what Putin said …" and "It said …" do point back)
+_EXPLETIVE = re.compile(r"^it\s+(?:is|was|’s|'s|could be|may be|might be|would be|seems|seemed|appears|appeared)\s+"
+                        r"(?:[\w’'-]+\s+){0,6}?(?:that|if|whether)\b", re.I)
 _PERSONAL = re.compile(r"^(he|she)\b", re.I)
 _LIST_MARK = re.compile(r"^[•*·]\s*|^-\s+")
 _CONNECTIVE = re.compile(r"^(however|but|and|yet|still|meanwhile|nevertheless)\b,?\s+", re.I)
@@ -62,7 +67,8 @@ def paragraph_of(text: str, start: int) -> tuple[int, str]:
 
 
 def points_back(text: str) -> bool:
-    return bool(_POINTS_BACK.match(text.lstrip("“\"")))
+    text = text.lstrip("“\"")
+    return bool(_POINTS_BACK.match(text)) and not _EXPLETIVE.match(text)
 
 
 def previous_paragraph(hit, paragraph_start: int, paragraph: str, paragraph_before) -> str | None:
@@ -136,7 +142,7 @@ def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, p
                 continue  # what it introduces is not in this passage
             # an English quote opening "They …" points back too: '"They should be cutting …," Lucky said.'
             opening = quotes.QUOTE_MARK.sub("", text).lstrip("\"“‘")
-            back = bool(_POINTS_BACK.match(opening)) and not quotes.is_quote(paragraph)
+            back = points_back(opening) and not quotes.is_quote(paragraph)
             stand_in = None
             before = hit.text[slice(*hit.sentences[index - 1])] if index > 0 else previous
             if back and _PERSONAL.match(text):  # "He believes …": name the person the sentence before names
