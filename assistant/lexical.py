@@ -14,6 +14,7 @@ bm25s precomputes per-index scores, which bakes one segment's statistics into th
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -158,3 +159,31 @@ def collection_scores(segments: list[Postings], live: list[np.ndarray | None], t
         if mask is not None:
             out[~mask] = 0.0
     return scores
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions and swaps of two
+    neighbouring letters each count 1), or `limit` + 1 once it is sure to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            if before is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return min(row[-1], limit + 1)
+
+
+_PLAIN = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "Ø": "O", "Æ": "AE",
+                        "Đ": "D", "Ł": "L", "Þ": "Th", "Ð": "D"})
+
+
+def plain(text: str) -> str:
+    """Letters without their marks, as a reader without a Norwegian keyboard types them: "røseth" → "roseth"."""
+    text = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -92,6 +92,14 @@ def recency_order(scores: list[float], days: list[dt.date | None], margin: float
     return close + rest
 
 
+_NAME_WORD = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+")  # capitalised, not opening a sentence
+
+
+def name_words(question: str) -> list[str]:
+    """The question's capitalised words after its first: the names it asks about."""
+    return _NAME_WORD.findall(question.strip())
+
+
 @dataclass(frozen=True)
 class Query:
     text: str
@@ -107,14 +115,17 @@ class Searcher:
     def __init__(self, data: PassageStore, embedder: Embedder):
         self.data = data
         self.embedder = embedder
+        self._alike: dict[str, tuple[str, ...]] = {}  # spelled_alike, per token (this view of the index never changes)
 
     def query(self, question: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING) -> Query:
         """Everything about the question that scoring needs, computed once (`vector`: already encoded)."""
         tokens = list(lexical.stems([question])[0])
+        names = {stem for stems in lexical.stems(name_words(question)) for stem in stems}
+        alike = [other for stem in sorted(names) for other in self.spelled_alike(stem) if other not in tokens]
         return Query(
             text=question,
             vector=self.embedder.encode_query(question) if vector is None else vector,
-            bm25=self.data.lexical(tokens, where),
+            bm25=self.data.lexical(tokens + alike, where),  # a name scores under its other spellings too
             words=frozenset(tokens),
             where=where,
         )
@@ -189,6 +200,22 @@ class Searcher:
     def knows(self, stem: str) -> bool:
         """Some live passage contains this BM25 token."""
         return self.data.knows(stem)
+
+    def spelled_alike(self, stem: str) -> tuple[str, ...]:
+        """Live tokens that are the name token `stem` with two neighbouring letters swapped, when
+        passages have `stem` too: one article spells one person "Godzimirski" and "Godzimirksi".
+        Names of six letters or more. (A name no passage has is respelt from the passages a
+        question retrieves, answer/spelling.py: the vocabulary alone is too loose a guide, its
+        stems make "Justin" one edit from "justic" and "Saturn" from "satur".)"""
+        if stem in self._alike:
+            return self._alike[stem]
+        found: tuple[str, ...] = ()
+        if len(stem) >= 6 and self.data.knows(stem):
+            found = tuple(t for t in self.data.vocabulary(stem[:3]) if t != stem and sorted(t) == sorted(stem)
+                          and lexical.edit_distance(stem, t) == 1 and self.data.knows(t))
+        if len(self._alike) < 10_000:
+            self._alike[stem] = found
+        return found
 
     @staticmethod
     def _hit(passage: StoredPassage, meta: ArticleMeta, score: float, features: dict) -> Hit:

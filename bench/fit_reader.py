@@ -74,8 +74,8 @@ def observe(searcher: Searcher, view, question: str, vector: np.ndarray):
     """(query, hits, candidates, observation): what the reader sees of `question` on `view`,
     searched as compose() searches it (`query`: the question with role holders named)."""
     composer = extractive.ExtractiveComposer(Searcher(view, searcher.embedder), DEFAULT)
-    query_text = composer.named(question)
-    return (query_text, *composer.observe(query_text, vector if query_text == question else None))
+    query_text, searched = composer.named(question, vector=vector)
+    return (query_text, *composer.observe(query_text, vector if query_text == question else None, searched=searched))
 
 
 def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_passages, paragraph_passages, every: int):

@@ -300,3 +300,24 @@ def test_remembered_stems_are_the_tokenizers(texts):
     """lexical.stems (cached, one call for the unseen) gives what the BM25 tokenizer gives each text alone."""
     assert lexical.stems(texts) == [tuple(lexical.tokenize([t])[0]) for t in texts]
     assert lexical.stems(texts) == [tuple(lexical.tokenize([t])[0]) for t in texts]  # again, from the cache
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook table (no cut-off)."""
+    d = [[i + j if not i * j else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcø", max_size=9), st.text(alphabet="abcø", max_size=9), st.integers(0, 3))
+def test_edit_distance_is_the_textbook_one_up_to_its_limit(a, b, limit):
+    assert lexical.edit_distance(a, b, limit) == min(_osa(a, b), limit + 1)
+
+
+def test_plain_letters():
+    assert lexical.plain("Røseth Schrödinger Céloron Ærø") == "Roseth Schrodinger Celoron AEro"

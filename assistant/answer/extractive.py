@@ -16,11 +16,11 @@ import re
 import numpy as np
 
 from .. import lexical
-from ..retrieval import Hit, Searcher
+from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
 from . import candidates as cands
-from . import quotes, roles, scorer
+from . import quotes, roles, scorer, spelling
 from .base import Answer, Citation, decide, declined
 from .cross_encoder import CrossEncoder, load_cross_encoder
 from .reader import Reader, load_reader
@@ -33,7 +33,7 @@ _ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the sec
 
 def missing_names(searcher: Searcher, question: str) -> list[str]:
     """Capitalised words of the question (after its first) that no live passage contains."""
-    words = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-ZÆØÅ][\wæøå'’-]+", question.strip())
+    words = name_words(question)
     return [word for word, stems in zip(words, lexical.stems(words))
             if stems and not any(searcher.knows(stem) for stem in stems)]
 
@@ -97,26 +97,36 @@ class ExtractiveComposer:
         _ = self.reader  # reads and checks reader.json
         self.cross.scores("warm-up", ["A sentence to read."])  # loads, checks and quantises the adapter
 
-    def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING):
-        """(hits, candidates, scorer.Observation) for a question: what the reader sees (bench/fit_reader.py fits on it)."""
-        query = self.searcher.query(query_text, vector, where)
-        hits = self.searcher.search(query_text, self.settings.retrieve_k, query=query)
+    def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING, searched=None):
+        """(hits, candidates, scorer.Observation) for a question: what the reader sees (bench/fit_reader.py fits on
+        it). `searched`: the (Query, hits) of this very query_text and filter, when `named` has them already."""
+        query, hits = searched or self._search(query_text, vector, where)
         pool = hits[:self.settings.sentence_pool]
         vectors = self.searcher.sentence_vectors([h.passage_id for h in pool])
         found = cands.collect(pool, vectors, query.vector, self.searcher.paragraph_before)
         rows = scorer.features(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
         return hits, found, rows
 
-    def named(self, query_text: str, where: Filter = EVERYTHING) -> str:
-        """The query with the name of each person it asks about by role ("the NUPI researcher"),
-        from the passages that query retrieves; as given when it names no role."""
-        if not roles.asked_roles(query_text):
-            return query_text
-        return roles.with_holders(query_text, [h.text for h in self.searcher.search(query_text, 5, where=where)])
+    def _search(self, query_text: str, vector: np.ndarray | None, where: Filter):
+        query = self.searcher.query(query_text, vector, where)
+        return query, self.searcher.search(query_text, self.settings.retrieve_k, query=query)
+
+    def named(self, query_text: str, where: Filter = EVERYTHING, vector: np.ndarray | None = None):
+        """(the query with names spelt as the articles spell them ("Roseth" → "Røseth") and the name
+        of each person it asks about by role ("the NUPI researcher") from the passages it retrieves,
+        the (Query, hits) of that search when the query stays as given, for `observe`). No search
+        when neither applies: (query_text, None)."""
+        wrong = spelling.misspelt(query_text, self.searcher)
+        if not wrong and not roles.asked_roles(query_text):
+            return query_text, None
+        searched = self._search(query_text, vector, where)
+        texts = [h.text for h in searched[1][:5]]
+        respelt = roles.with_holders(spelling.respell(query_text, wrong, texts), texts)
+        return respelt, searched if respelt == query_text else None
 
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
-        query_text = self.named(query_text, where)
-        hits, found, observation = self.observe(query_text, where=where)
+        query_text, searched = self.named(query_text, where)
+        hits, found, observation = self.observe(query_text, where=where, searched=searched)
         probabilities, answered = self.reader.read(
             observation, lambda top: self.cross.scores(query_text, [found[i].text for i in top]))
         if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
