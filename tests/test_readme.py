@@ -56,6 +56,19 @@ def test_the_gradio_client_example_runs_against_the_app(live_app):
     assert "Røseth" in out.splitlines()[-1]
 
 
+_SCORE = re.compile(r"^(.*) score (\d\.\d{3})$")
+
+
+def _printed(line: str, printed: list[str]) -> bool:
+    """`line` is among the `printed` lines; a search score to within 0.002, as the int8 kernels of
+    different CPUs round differently (the README shows 0.647; an AVX2-only machine prints 0.646)."""
+    shown = _SCORE.match(line)
+    if not shown:
+        return line in printed
+    return any((got := _SCORE.match(p)) and got.group(1) == shown.group(1)
+               and abs(float(got.group(2)) - float(shown.group(2))) <= 0.002 for p in printed)
+
+
 def test_the_command_output_shown_is_what_the_commands_print(seed_index):
     shown = README.split("Real output on the bundled corpus:", 1)[1].split("```", 2)[1]
     examples = re.findall(r"^\$ (python -m assistant .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
@@ -71,7 +84,7 @@ def test_the_command_output_shown_is_what_the_commands_print(seed_index):
             line = line.rstrip()
             if line in ("…", "") or line.endswith("…"):
                 continue  # shortened in the README
-            assert line in printed.splitlines(), (command, line)
+            assert _printed(line, printed.splitlines()), (command, line)
 
 
 def test_the_add_example_prints_what_it_shows(workdir, seed_index):
