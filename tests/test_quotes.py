@@ -128,3 +128,13 @@ def test_what_follows_warned_that_is_what_was_said_not_who_said_it():
                 "were unable to speed up their economic growth, then in the long run there would be a default.")
     assert quotes.named_speaker(sentence) is None and cands.person_named(sentence) is None  # not "Latin"
     assert quotes.named_speaker("The plan failed, says Belarus expert Arve Hansen to TV 2.") == "Arve Hansen"
+
+
+def test_a_quote_opening_mid_sentence_is_shown_as_written():
+    sentence = ('Senate Budget Chairman Lawton Chiles (D-Fla.) "is obviously having trouble getting a majority to agree '
+                'to his budget," Miller said.')
+    assert quotes.split_english(sentence) == (sentence, None)
+    hits = [_passage_hit(0, [sentence])]
+    found = cands.collect(hits, [np.eye(1, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, found, 0.9)
+    assert answer.text == f"{sentence} [1]"  # not “Senate … Chiles (D-Fla.) "is …,” Miller said.

@@ -188,7 +188,7 @@ class ExtractiveComposer:
                 inside = quoted.setdefault(rank, quotes.open_at(hit.text, hit.sentences))[index]
                 if speaker or quotes.is_quote(paragraph):
                     text, attribution = quotes.split_attribution(raw)
-                elif candidate and candidate.speaker:  # an English quote: '"…," Walesa said.' or '"…," he said.'
+                elif candidate and candidate.speaker and quotes.split_english(raw)[1]:  # '"…," Walesa said.'
                     (text, attribution), speaker = quotes.split_english(raw), candidate.speaker
                 elif inside:
                     # inside a quote: its "But" is its own, and its closing "he said" names whom the text before it names

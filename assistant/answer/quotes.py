@@ -109,6 +109,8 @@ def split_english(sentence: str) -> tuple[str, str | None]:
     if not match:
         return text, None
     body = text[:match.start()].lstrip("\"“ ").strip()
+    if '"' in body or "“" in body:  # a quote opening mid-sentence: 'Chiles "is obviously …," Miller said.'
+        return text, None  # the reporter's words before it are not the speaker's: shown as written
     clause = re.sub(r"^[,.!?]?[\"”]\s+", "", text[match.start():]).rstrip(".!? ")
     return body, clause
 
