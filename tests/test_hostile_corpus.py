@@ -35,7 +35,8 @@ def hostile(tmp_path):
     (corpus / "also-inside.md").symlink_to(corpus / "inside.md")
     (corpus / "unclosed.md").write_text("---\ntitle: Never closed\noutlet: X\nThe text goes on here.\n", encoding="utf-8")
     (corpus / "list.md").write_text("---\n- a\n- b\n---\nThe text goes on here for a while.\n", encoding="utf-8")
-    (corpus / "one-line.txt").write_text("Dump\n\n" + " ".join(f"word{i}" for i in range(30000)), encoding="utf-8")
+    # one 5,000-word "sentence" (a dump with no punctuation): 128 windows; 30,000 words took a minute per test
+    (corpus / "one-line.txt").write_text("Dump\n\n" + " ".join(f"word{i}" for i in range(5000)), encoding="utf-8")
     return tmp_path, corpus, outside
 
 
