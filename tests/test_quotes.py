@@ -138,3 +138,13 @@ def test_a_quote_opening_mid_sentence_is_shown_as_written():
     found = cands.collect(hits, [np.eye(1, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
     answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, found, 0.9)
     assert answer.text == f"{sentence} [1]"  # not “Senate … Chiles (D-Fla.) "is …,” Miller said.
+
+
+def test_a_quote_after_a_paragraph_naming_who_doubts_is_theirs():
+    before = "However, Hansen doubts that anything particularly concrete will come out of Friday’s meeting."
+    quote = "– At the same time, it is what they do that is important to follow, and not what they say, he says."
+    assert quotes.speaker(quote, before) == "Hansen"
+    # and when nobody is named, "…, he says." is still shown as a quote, never as the article's own words
+    words, attribution = quotes.split_attribution(quote)
+    assert quotes.quotation([words], None, attribution) == (
+        "“At the same time, it is what they do that is important to follow, and not what they say.”")

@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 
 QUOTE_MARK = re.compile(r"^[–—]\s*")
-_VERBS = r"(?:says|said|say|points out|pointed out|points to|believes|believed|asks|asked|claims|claimed|adds|added|continues|explains|explained|writes|wrote|tells|told|thinks|argues|argued|notes|noted|warns|warned|emphasizes|stresses)"
+_VERBS = (r"(?:says|said|say|points out|pointed out|points to|believes|believed|asks|asked|claims|claimed|adds|"
+          r"added|continues|explains|explained|writes|wrote|tells|told|thinks|argues|argued|notes|noted|"
+          r"warns|warned|emphasizes|stresses|doubts|doubted|fears|feared|expects|expected|hopes|hoped|"
+          r"admits|admitted|insists|insisted|predicts|predicted|estimates|estimated)")
 _NAME_WORD = r"[A-ZÆØÅÄÖÜ][\wæøåäöüéèáíóúñ'’-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
 _STOP_NAMES = {"The", "He", "She", "They", "It", "We", "I", "This", "That", "There", "According", "In", "On", "At", "But", "And", "So"}
@@ -147,6 +150,8 @@ def quotation(texts: list[str], speaker: str | None, attribution: str | None) ->
         return f"“{body.rstrip('.,')},” {attribution}."
     if speaker:
         return f"{short_name(speaker)}: “{body}”"
+    if pronoun:  # "…, he says." and nobody named: still a quote, never the article's own words
+        return f"“{body.rstrip('.,')}.”"
     return body
 
 
