@@ -148,3 +148,14 @@ def test_a_quote_after_a_paragraph_naming_who_doubts_is_theirs():
     words, attribution = quotes.split_attribution(quote)
     assert quotes.quotation([words], None, attribution) == (
         "“At the same time, it is what they do that is important to follow, and not what they say.”")
+
+
+@pytest.mark.parametrize("sentence, before, speaker", [
+    ('Ortiz Mena said, "It is in the interest of the creditors to push forward the development process."', None,
+     "Ortiz Mena"),
+    ('He added, "The only problem is the resources have not been enough."',
+     'Ortiz Mena said, "It is in the interest of the creditors."', "Ortiz Mena"),
+    ("Lucky estimates that GM needs to shut two or three more assembly plants.", None, None),  # reported, not quoted
+])
+def test_a_quote_attributed_before_it_opens(sentence, before, speaker):
+    assert quotes.sentence_speaker(sentence, before) == speaker

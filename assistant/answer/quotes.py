@@ -93,15 +93,21 @@ _ENGLISH = re.compile(
     rf"(?:,(?:\s+[\w&.’'-]+){{1,6}})?|(?P<pronoun>he|she)\s+{_VERBS})\s*[.!?]\s*$")
 
 
+# …or by one that opens the sentence: 'Ortiz Mena said, "It is …"', 'He added, "The only problem …"'
+_LEADING = re.compile(rf'^(?:(?P<pronoun>[Hh]e|[Ss]he)|(?P<name>{_NAME}))\s+{_VERBS},?\s+["“]')
+
+
 def sentence_speaker(sentence: str, before: str | None) -> str | None:
-    """Who said an English quote sentence, by its closing attribution; for "…," he said., the
-    person the sentence `before` names as saying something. None when unsure."""
-    match = _ENGLISH.search(sentence.strip())
+    """Who said an English quote sentence, by its closing attribution ('"…," Walesa said.') or
+    its opening one ('Ortiz Mena said, "…"'); for "he said", the person the sentence `before`
+    names as saying something. None when unsure."""
+    match = _ENGLISH.search(sentence.strip()) or _LEADING.match(sentence.strip())
     if not match:
         return None
     if match.group("pronoun"):
         return (named_speaker(before) or sentence_speaker(before, None)) if before else None
-    words = [w for w in (match.group("name") or match.group("after")).split() if w not in _STOP_NAMES]
+    name = match.group("name") or (match.group("after") if "after" in match.re.groupindex else None)
+    words = [w for w in name.split() if w not in _STOP_NAMES]
     return " ".join(words) or None
 
 
