@@ -159,3 +159,19 @@ def test_a_quote_after_a_paragraph_naming_who_doubts_is_theirs():
 ])
 def test_a_quote_attributed_before_it_opens(sentence, before, speaker):
     assert quotes.sentence_speaker(sentence, before) == speaker
+
+
+@pytest.mark.parametrize("lead, follows", [
+    ("Another said Conrac might have trouble if it tried to find another buyer.", True),  # "he" is the one reported
+    ("Conrac might have trouble if it tried to find another buyer.", False),  # nobody is reported: "he" is unknown
+])
+def test_the_leads_speaker_going_on_in_a_quote_comes_with_it(lead, follows):
+    quote = '"It\'s a hodge-podge of non-related businesses," he said.'
+    hits = [_passage_hit(0, [lead, quote, "Conrac shares rose 7-7/8 to 29 in active trading today."])]
+    found = {c.index: c for c in cands.collect(hits, [np.eye(3, 8, dtype=np.float32)], np.ones(8, dtype=np.float32),
+                                               lambda h: None)}
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[0]], 0.9)
+    assert ("hodge-podge" in answer.text) is follows and answer.text.count("[1]") == 1, answer.text
+    assert "shares rose" not in answer.text
+    later = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[2], found[0]], 0.9)
+    assert "hodge-podge" not in later.text  # only the lead brings its speaker's quote

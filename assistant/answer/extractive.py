@@ -148,6 +148,10 @@ class ExtractiveComposer:
                     keys |= _enumerated(hits, c.rank, c.index)
             hit = hits[c.rank]  # a quote over several sentences comes whole ('"I am for reforms. …," he said.')
             keys |= {(c.rank, j) for j in quotes.quotation_of(hit.text, hit.sentences, c.index)}
+            if c is chosen[0] and c.index + 1 < len(hit.sentences):  # the lead's speaker goes on in a quote
+                raw, after = (hit.text[slice(*hit.sentences[i])] for i in (c.index, c.index + 1))
+                if quotes.continues(after, raw):
+                    keys.add((c.rank, c.index + 1))
             before = (c.rank, c.index - 1)
             if c.back_reference and c.index > 0 and before in taken:
                 keys -= taken.keys()  # "They declined …" goes right after the sentence it points back to

@@ -225,3 +225,11 @@ def named_attribution(sentence: str, before: str | None) -> str:
     if not who:
         return sentence
     return re.sub(r"\b(he|she)(\s+\w+\s*[.!?]\s*)$", lambda m: short_name(who) + m.group(2), sentence.rstrip(), flags=re.I)
+
+
+def continues(quote: str, sentence: str) -> bool:
+    """`quote` ('"It's a hodge-podge …," he said.') is the words of the person `sentence` reports
+    ("Another said Conrac might have trouble …"): the elaboration a reader wants with the claim."""
+    match = _ENGLISH.search(quote.strip())
+    return bool(match and match.group("pronoun") and not _ENGLISH.search(sentence.strip())
+                and named_speaker(sentence))
