@@ -261,12 +261,3 @@ class Index:
             if len(rows) and (live is None or live[rows].any()):
                 return True
         return False
-
-    def vocabulary(self, prefix: str, limit: int = 500) -> list[str]:
-        """Tokens of the segments' sorted vocabularies that start with `prefix` (deleted ones too)."""
-        found: set[str] = set()
-        for segment in self.segments:
-            terms = segment.bm25.terms
-            start, end = np.searchsorted(terms, [prefix, prefix + "\U0010ffff"])
-            found.update(str(t) for t in terms[start:min(end, start + limit)])
-        return sorted(found)[:limit]

@@ -210,9 +210,9 @@ class Searcher:
         if stem in self._alike:
             return self._alike[stem]
         found: tuple[str, ...] = ()
-        if len(stem) >= 6 and self.data.knows(stem):
-            found = tuple(t for t in self.data.vocabulary(stem[:3]) if t != stem and sorted(t) == sorted(stem)
-                          and lexical.edit_distance(stem, t) == 1 and self.data.knows(t))
+        if len(stem) >= 6 and self.data.knows(stem):  # every swap of two neighbours, looked up
+            swaps = dict.fromkeys(stem[:i] + stem[i + 1] + stem[i] + stem[i + 2:] for i in range(len(stem) - 1))
+            found = tuple(t for t in swaps if t != stem and self.data.knows(t))
         if len(self._alike) < 10_000:
             self._alike[stem] = found
         return found

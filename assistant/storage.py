@@ -130,10 +130,6 @@ class PassageStore(Protocol):
 
     def knows(self, stem: str) -> bool: ...  # some live passage has this BM25 token
 
-    # BM25 tokens starting with `prefix` (at most `limit`) that some passage has, or had: check
-    # `knows` before trusting one (spelling variants of a name, retrieval.Searcher.spelled_alike)
-    def vocabulary(self, prefix: str, limit: int = 500) -> list[str]: ...
-
     def close(self) -> None: ...
 
 

@@ -156,12 +156,6 @@ class PgStore:
     def knows(self, stem: str) -> bool:
         return bool(self.rows(f"SELECT 1 FROM {SCHEMA}.terms WHERE term = %s AND df > 0", (stem,)))
 
-    def vocabulary(self, prefix: str, limit: int = 500) -> list[str]:
-        # the range lets the primary key's index answer; starts_with keeps it exact under any collation
-        sql = (f"SELECT term FROM {SCHEMA}.terms WHERE term >= %s AND term < %s AND starts_with(term, %s) AND df > 0 "
-               f"ORDER BY term LIMIT %s")
-        return [r[0] for r in self.rows(sql, (prefix, prefix + "\U0010ffff", prefix, limit))]
-
     def close(self) -> None:
         """Connections belong to the location (shared by every view of it)."""
 
