@@ -6,7 +6,8 @@ Every `every`-th SQuAD question is asked twice, as compose() asks it: with every
 (a name no passage has is then the question's own misspelling: "Counil", "Bismark") and with
 its whole article hidden (then a respelt name is a wrong guess: the article with that name is
 not there). Prints how many questions had a name no passage has, how many were respelt, and
-each respelling.
+each respelling; and which questions typed without capitals after the first word get the
+capitals their passages give words (spelling.truecase).
 """
 from __future__ import annotations
 
@@ -48,7 +49,12 @@ def main() -> None:
                 asked = spelling.respell(question, wrong, [h.text for h in searcher.search(question, 5)])
                 if asked != question:
                     respelt[condition].append((question, asked))
-    print(f"{len(questions[::args.every])} questions")
+    cased = [(q, spelling.truecase(q, [h.text for h in full.search(q, 5)]))
+             for q, _, _ in questions[::args.every] if spelling.lower_case(q)]
+    print(f"{len(questions[::args.every])} questions; {len(cased)} name no one (a capital only first), "
+          f"{sum(q != t for q, t in cased)} of them given capitals from their passages:")
+    for question, asked in ((q, t) for q, t in cased if q != t):
+        print(f"  {question!r} -> {asked!r}")
     for condition in ("indexed", "article hidden"):
         print(f"{condition}: {counts[condition]} with a name no passage has, {len(respelt[condition])} respelt")
         for question, asked in respelt[condition]:

@@ -34,3 +34,20 @@ def test_a_misspelt_name_is_asked_as_the_articles_spell_it(seed_index):
 def test_a_name_no_article_has_nor_resembles_stays_missing(seed_index):
     answer = ask("What did Zelensky say about the Friday meeting?", index_dir=seed_index)
     assert answer.abstained and answer.query == "What did Zelensky say about the Friday meeting?"
+
+
+def test_a_question_typed_in_lower_case_gets_the_articles_capitals():
+    texts = ["Belarus’s Lukashenko will meet Putin in Moscow, and Hansen says Moscow wants more. The war goes on.",
+             "Later Lukashenko said the war was far away. These days, he said. These plans failed."]
+    assert spelling.lower_case("why might lukashenko deviate from moscow?")
+    assert not spelling.lower_case("Why might Lukashenko deviate from Moscow?")
+    assert spelling.truecase("why might lukashenko deviate from moscow's line in the war?", texts) == (
+        "why might Lukashenko deviate from Moscow's line in the war?")  # "war" is written in lower case
+    assert spelling.truecase("what does hansen say about these plans?", texts) == (
+        "what does hansen say about these plans?")  # "Hansen" seen once; "These" a stop word
+
+
+def test_a_lower_case_question_about_a_person_is_answered_with_their_words(seed_index):
+    answer = ask("what does hansen think will happen at the meeting?", index_dir=seed_index)
+    assert answer.query == "what does Hansen think will happen at the meeting?" and not answer.abstained
+    assert "Hansen" in answer.citations[0].speakers or answer.text.startswith("Hansen"), answer.text

@@ -112,16 +112,19 @@ class ExtractiveComposer:
         return query, self.searcher.search(query_text, self.settings.retrieve_k, query=query)
 
     def named(self, query_text: str, where: Filter = EVERYTHING, vector: np.ndarray | None = None):
-        """(the query with names spelt as the articles spell them ("Roseth" → "Røseth") and the name
+        """(the query with names spelt (and, typed in lower case, capitalised) as the articles write
+        them ("Roseth" → "Røseth", "moscow" → "Moscow") and the name
         of each person it asks about by role ("the NUPI researcher") from the passages it retrieves,
         the (Query, hits) of that search when the query stays as given, for `observe`). No search
         when neither applies: (query_text, None)."""
         wrong = spelling.misspelt(query_text, self.searcher)
-        if not wrong and not roles.asked_roles(query_text):
+        lower = spelling.lower_case(query_text)
+        if not wrong and not lower and not roles.asked_roles(query_text):
             return query_text, None
         searched = self._search(query_text, vector, where)
         texts = [h.text for h in searched[1][:5]]
-        respelt = roles.with_holders(spelling.respell(query_text, wrong, texts), texts)
+        asked = spelling.truecase(query_text, texts) if lower else query_text
+        respelt = roles.with_holders(spelling.respell(asked, wrong, texts), texts)
         return respelt, searched if respelt == query_text else None
 
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:

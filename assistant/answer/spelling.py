@@ -21,9 +21,12 @@ _CAPITALISED = re.compile(r"(?<=[\w,;)’'-] )[A-ZÆØÅÄÖÜ][\wæøåäöüé
 SHORTEST = 5  # letters; shorter names are too near too many others ("Iran", "Iraq")
 
 
+_LOWER = re.compile(r"(?<![\w’'-])[a-zæøåäöü][\wæøåäöüéèáíóúñ’'-]{5,}")  # "who is tom roseth": typed in lower case
+
+
 def misspelt(question: str, searcher: Searcher) -> list[str]:
-    """The question's names (five letters or more) that no passage has."""
-    words = [_POSSESSIVE.sub("", w) for w in name_words(question)]
+    """The question's names (five letters or more) and lower-case words (six or more) that no passage has."""
+    words = [_POSSESSIVE.sub("", w) for w in name_words(question) + _LOWER.findall(question)]
     return [w for w, stems in zip(words, lexical.stems(words))
             if len(w) >= SHORTEST and stems and not any(searcher.knows(s) for s in stems)]
 
@@ -41,7 +44,35 @@ def respell(question: str, wrong: list[str], texts: list[str]) -> str:
     for name in wrong:
         key = lexical.plain(name.lower())
         near = sorted((lexical.edit_distance(key, lexical.plain(w.lower()), _reach(name)), w) for w in words
-                      if lexical.plain(w[:1].lower()) == key[:1] and w != name)
+                      if lexical.plain(w[:1].lower()) == key[:1] and w.lower() != name.lower())
         if near and near[0][0] <= _reach(name):
             out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", near[0][1], out)
     return out
+
+
+_MID_WORD = re.compile(r"(?<=[\w,;)’'-] )[\wæøåäöüéèáíóúñ’'-]+")  # a word inside a sentence, as written
+_WORD = re.compile(r"(?<![\w’'-])[a-zæøåäöü][\wæøåäöüéèáíóúñ’'-]{2,}")
+
+
+def lower_case(question: str) -> bool:
+    """Typed without capitals after the first word ("who is tom roseth?"): names are not marked."""
+    return not name_words(question) and bool(_WORD.search(question))
+
+
+def truecase(question: str, texts: list[str]) -> str:
+    """A question typed in lower case with the names capitalised as `texts` write them: a word
+    that the texts write inside sentences at least twice, always in one capitalised form
+    ("moscow" → "Moscow", "hansen" → "Hansen"; "war" stays). The embedding model and BM25 ignore case; the rules that find
+    names (who is X, X's own words, names no article has) need it."""
+    forms: dict[str, list[str]] = {}
+    for text in texts:
+        for word in _MID_WORD.findall(text):
+            forms.setdefault(_POSSESSIVE.sub("", word).lower(), []).append(_POSSESSIVE.sub("", word))
+
+    def cased(match: re.Match) -> str:
+        word = match.group(0)
+        seen = forms.get(_POSSESSIVE.sub("", word).lower(), [])
+        if len(seen) < 2 or len(set(seen)) > 1 or not seen[0][:1].isupper() or not lexical.stems([word])[0]:
+            return word  # seen once, in two forms, in lower case, or a stop word ("These" in a heading)
+        return seen[0] + word[len(seen[0]):]  # "moscow's" → "Moscow's"
+    return _WORD.sub(cased, question)
