@@ -15,7 +15,6 @@ import re
 
 import numpy as np
 
-from .. import lexical
 from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
@@ -33,9 +32,7 @@ _ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the sec
 
 def missing_names(searcher: Searcher, question: str) -> list[str]:
     """Capitalised words of the question (after its first) that no live passage contains."""
-    words = name_words(question)
-    return [word for word, stems in zip(words, lexical.stems(words))
-            if stems and not any(searcher.knows(stem) for stem in stems)]
+    return spelling.unknown(searcher, name_words(question))
 
 
 def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[tuple[int, int]]:
@@ -192,14 +189,16 @@ class ExtractiveComposer:
                     previous = cands.previous_paragraph(hit, p_start, paragraph, searcher and searcher.paragraph_before)
                 speaker = quotes.speaker(paragraph, previous) if quotes.is_quote(paragraph) else None
                 raw = hit.text[start:end]
-                inside = quoted.setdefault(rank, quotes.open_at(hit.text, hit.sentences))[index]
+                if rank not in quoted:
+                    quoted[rank] = quotes.open_at(hit.text, hit.sentences)
+                english = quotes.split_english(raw) if candidate and candidate.speaker else (raw, None)
                 if speaker or quotes.is_quote(paragraph):
                     text, attribution = quotes.split_attribution(raw)
-                elif candidate and candidate.speaker and quotes.split_english(raw)[1]:  # '"…," Walesa said.'
-                    (text, attribution), speaker = quotes.split_english(raw), candidate.speaker
-                elif inside:
+                elif english[1]:  # an English quote: '"…," Walesa said.' or '"…," he said.'
+                    (text, attribution), speaker = english, candidate.speaker
+                elif quoted[rank][index]:
                     # inside a quote: its "But" is its own, and its closing "he said" names whom the text before it names
-                    opener = next(j for j in range(index, -1, -1) if j == 0 or not quoted[rank][j])
+                    opener = quotes.opening(quoted[rank], index)
                     before = hit.text[slice(*hit.sentences[opener - 1])] if opener > 0 else None
                     text, attribution = quotes.named_attribution(quotes.QUOTE_MARK.sub("", raw).strip(), before), None
                 else:
@@ -211,7 +210,7 @@ class ExtractiveComposer:
                 if speaker and not any(quotes.same_person(quotes.short_name(speaker), s) for s in speakers.get(rank, [])):
                     speakers.setdefault(rank, []).append(quotes.short_name(speaker))
                 last = pieces[-1] if pieces else None
-                if last and not last[3] and last[0] == number and (inside or (speaker and last[1] == (rank, p_start, speaker))):
+                if last and not last[3] and last[0] == number and (quoted[rank][index] or (speaker and last[1] == (rank, p_start, speaker))):
                     last[2].append(text)  # consecutive sentences of one quote (or inside one) become one quotation
                     last[3] = attribution
                 else:

@@ -196,10 +196,8 @@ def quotation_of(text: str, spans, index: int, limit: int = 3) -> list[int]:
     ends comes to its end (`run_on` closes it)."""
     inside = open_at(text, spans)
     out: list[int] = []
-    j = index
-    while inside[j] and j > 0 and index - j < limit:
-        j -= 1
-    if j < index and not inside[j]:
+    j = opening(inside, index)
+    if j < index and not inside[j] and index - j <= limit:
         out += range(j, index)
     k = index
     while inside[k + 1] and k + 1 < len(spans) and k - index < limit:
@@ -207,6 +205,15 @@ def quotation_of(text: str, spans, index: int, limit: int = 3) -> list[int]:
     if k > index and (not inside[k + 1] or k + 1 == len(spans)):  # it closes, or runs on past the text's end
         out += range(index + 1, k + 1)
     return out
+
+
+def opening(inside: list[bool], index: int) -> int:
+    """The sentence that opens the quotation sentence `index` starts inside (`inside`: open_at's
+    list), or `index` when it starts outside one; 0 when the opening is before the text."""
+    j = index
+    while inside[j] and j > 0:
+        j -= 1
+    return j
 
 
 def run_on(text: str) -> str:

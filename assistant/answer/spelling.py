@@ -19,16 +19,20 @@ _POSSESSIVE = re.compile(r"[’']s$")
 # capitalised inside a sentence (after a word or comma and a space): a name, not "Better" opening one
 _CAPITALISED = re.compile(r"(?<=[\w,;)’'-] )[A-ZÆØÅÄÖÜ][\wæøåäöüéèáíóúñ’'-]+")
 SHORTEST = 5  # letters; shorter names are too near too many others ("Iran", "Iraq")
+_WORD = re.compile(r"(?<![\w’'-])[a-zæøåäöü][\wæøåäöüéèáíóúñ’'-]{2,}")  # a lower-case word
 
 
-_LOWER = re.compile(r"(?<![\w’'-])[a-zæøåäöü][\wæøåäöüéèáíóúñ’'-]{5,}")  # "who is tom roseth": typed in lower case
+def unknown(searcher: Searcher, words: list[str]) -> list[str]:
+    """The `words` that have BM25 tokens, none of which any live passage has."""
+    return [w for w, stems in zip(words, lexical.stems(words)) if stems and not any(searcher.knows(s) for s in stems)]
 
 
 def misspelt(question: str, searcher: Searcher) -> list[str]:
-    """The question's names (five letters or more) and lower-case words (six or more) that no passage has."""
-    words = [_POSSESSIVE.sub("", w) for w in name_words(question) + _LOWER.findall(question)]
-    return [w for w, stems in zip(words, lexical.stems(words))
-            if len(w) >= SHORTEST and stems and not any(searcher.knows(s) for s in stems)]
+    """The question's names (five letters or more) and lower-case words (six or more: "who is tom
+    roseth") that no passage has."""
+    lower = [w for w in _WORD.findall(question) if len(w) >= 6]
+    words = [_POSSESSIVE.sub("", w) for w in name_words(question) + lower]
+    return [w for w in unknown(searcher, words) if len(w) >= SHORTEST]
 
 
 def _reach(word: str) -> int:
@@ -51,7 +55,6 @@ def respell(question: str, wrong: list[str], texts: list[str]) -> str:
 
 
 _MID_WORD = re.compile(r"(?<=[\w,;)’'-] )[\wæøåäöüéèáíóúñ’'-]+")  # a word inside a sentence, as written
-_WORD = re.compile(r"(?<![\w’'-])[a-zæøåäöü][\wæøåäöüéèáíóúñ’'-]{2,}")
 
 
 def lower_case(question: str) -> bool:
