@@ -1,5 +1,7 @@
 """English news quotes ('"…," Walesa said.'): their speaker, how an answer shows them, and
 "What did X say about Y?" answered from them. Sentences are Reuters', as in bench/data/reuters."""
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -175,3 +177,20 @@ def test_the_leads_speaker_going_on_in_a_quote_comes_with_it(lead, follows):
     assert "shares rose" not in answer.text
     later = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[2], found[0]], 0.9)
     assert "hodge-podge" not in later.text  # only the lead brings its speaker's quote
+
+
+def test_a_quote_handing_over_to_the_next_reads_as_one():
+    """ "– …, says Røseth, and continues:" then "– Mistakes …": the clause is the attribution, and
+    the next quote follows its colon (it was shown as Røseth: “…, says Røseth, and continues:”)."""
+    first = ("– Prigozhin showed the weaknesses of the Putin regime, and this terror shows that the regime has more "
+             "challenges with security than they admit, says Røseth, and continues:")
+    second = "– Mistakes have probably been made and they have downplayed the threat of terrorism."
+    assert quotes.split_attribution(first)[1] == "says Røseth, and continues:"
+    text = first + "\n\n" + second
+    hit = dataclasses.replace(_passage_hit(0, [first, second]), text=text, sentences=((0, len(first)), (len(first) + 2, len(text))))
+    found = cands.collect([hit], [np.eye(2, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
+    assert found[0].lead_in
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", [hit], [found[0]], 0.9)
+    assert answer.text == ("“Prigozhin showed the weaknesses of the Putin regime, and this terror shows that the regime "
+                           "has more challenges with security than they admit,” says Røseth, and continues: “Mistakes "
+                           "have probably been made and they have downplayed the threat of terrorism.” [1]"), answer.text

@@ -130,11 +130,14 @@ def short_name(name: str) -> str:
 
 
 def split_attribution(sentence: str) -> tuple[str, str | None]:
-    """(quoted words, attribution clause or None): "– A, says X to TV 2." → ("A", "says X to TV 2")."""
+    """(quoted words, attribution clause or None): "– A, says X to TV 2." → ("A", "says X to TV 2");
+    a clause handing over to the next quote keeps its colon: "– A, says X, and continues:" →
+    ("A", "says X, and continues:")."""
     text = QUOTE_MARK.sub("", sentence).strip()
-    tail = re.search(rf",\s+((?:{_VERBS}\b[^,.!?]*(?:,[^.!?]*)?|{_NAME}\s+{_VERBS}\b[^.!?]*|(?:he|she)\s+{_VERBS}))\s*[.!?]$", text)
+    tail = re.search(rf",\s+((?:{_VERBS}\b[^,.!?:]*(?:,[^.!?:]*)?|{_NAME}\s+{_VERBS}\b[^.!?:]*|(?:he|she)\s+{_VERBS}))"
+                     rf"\s*(?:[.!?]|(:))$", text)
     if tail and tail.start() > 0:
-        return text[:tail.start()], tail.group(1).strip()
+        return text[:tail.start()], tail.group(1).strip() + (tail.group(2) or "")
     return text, None
 
 
@@ -152,8 +155,8 @@ def quotation(texts: list[str], speaker: str | None, attribution: str | None) ->
     pronoun = re.match(r"^(?:he|she)\s+(\w+)$", attribution or "", re.I)
     if pronoun:  # "…, he says": name the person, or leave the clause out
         attribution = f"{short_name(speaker)} {pronoun.group(1)}" if speaker else None
-    if attribution:
-        return f"“{body.rstrip('.,')},” {attribution}."
+    if attribution:  # a handing-over clause ends in its colon, before the quote it introduces
+        return f"“{body.rstrip('.,')},” {attribution}" + ("" if attribution.endswith(":") else ".")
     if speaker:
         return f"{short_name(speaker)}: “{body}”"
     if pronoun:  # "…, he says." and nobody named: still a quote, never the article's own words
