@@ -157,3 +157,33 @@ def test_the_cross_encoder_reads_only_the_rankers_shortlist_and_can_change_the_l
 ])
 def test_an_it_that_announces_what_follows_points_nowhere(sentence, back):
     assert cands.points_back(sentence) is back
+
+
+def test_who_is_leads_with_a_definition_before_a_role_beside_the_name(seed_index):
+    # "Belarus expert Arve Hansen believes …" gives a role, but opens a claim; "Hansen is an adviser …" says who he is
+    answer = ask("Who is Arve Hansen?", index_dir=seed_index)
+    assert _pieces(answer.text)[0].startswith("Hansen is an adviser to the Norwegian Helsinki Committee"), answer.text
+
+
+@pytest.mark.parametrize("sentence, strength", [
+    ("Hansen is an adviser to the Norwegian Helsinki Committee.", 2),
+    ("Taylor, Noranda's insurance director, said the plant was closed.", 2),
+    ("On Friday, Belarusian President Aleksandr Lukashenko will meet Russian President Vladimir Putin.", 1),
+    ("“It is exciting,” says head teacher in intelligence at the Norwegian Defense Academy, Tom Røseth.", 1),
+    ("“Putin is a trickster who is good at deciphering which way the wind is blowing,” says Godzimirksi.", 0),
+    ("Putin has gone so far as to say that the terrorist attack is part of Ukraine’s attack on Russia.", 0),
+])
+def test_how_plainly_a_sentence_says_who_someone_is(sentence, strength):
+    person = {"Hansen": "Arve Hansen", "Taylor": "Taylor", "Røseth": "Tom Røseth"}
+    name = next((v for k, v in person.items() if k in sentence), "Vladimir Putin")
+    assert scorer.defines(name, sentence) == strength
+
+
+def test_a_question_word_is_no_shared_word(seed_index):
+    """ "Who is the president of Belarus?" shares "Belarus" with "… and who, if so, they would have
+    been welcomed by", not "who": a sentence opening "When …" is no answer to "When …?"."""
+    composer = Assistant(seed_index).composer()
+    _, found, observation = composer.observe("Who is the president of Belarus?")
+    column = scorer.FEATURES.index("overlap")
+    row = next(i for i, c in enumerate(found) if "who, if so," in c.text)
+    assert observation.rows[row, column] == pytest.approx(1 / 3)  # of who, presid, belarus

@@ -113,15 +113,26 @@ _ROLE_NOUN = (r"(?:researcher|expert|adviser|advisor|analyst|director|minister|p
               r"spokesman|spokeswoman|spokesperson|head|leader|professor|teacher|manager|governor|chief|editor|officer)")
 
 
-def defines(person: str, sentence: str) -> bool:
-    """The sentence says who `person` is: "…, says head teacher at X, Tom Røseth", "Hansen is an
-    adviser to …", "Belarus expert Arve Hansen", "Taylor, Noranda's insurance director, …"."""
+def defines(person: str, sentence: str) -> int:
+    """How plainly the sentence says who `person` is: 2 for a definition ("Hansen is an adviser
+    to …", "Taylor, Noranda's insurance director, …"), 1 for a role beside the name ("…, says
+    head teacher at X, Tom Røseth", "Belarus expert Arve Hansen believes …"), 0 for neither.
+    "Who is X?" leads with the plainest: a role beside the name is often the opening of a claim."""
     surname = re.escape(person.split()[-1])
     names = rf"(?:[A-ZÆØÅ][\w’'-]+\s+)*{surname}\b"
-    patterns = (rf"\b{_SPEECH}\s+(?:the\s+)?{_ROLE}[\w ,’'-]*?,?\s+{names}",
-                rf"\b{surname},\s+(?:a|an|the|[\w’'-]+’s|[\w'-]+'s)\s", rf"\b{surname}\s+(?:is|was)\s+(?:a|an|the)\s",
-                rf"\b{_ROLE_NOUN}s?\b(?:\s+[\w-]+){{0,4}}\s+{names}")
-    return any(re.search(p, sentence) for p in patterns)
+    plain = (rf"\b{surname},\s+(?:a|an|the|[\w’'-]+’s|[\w'-]+'s)\s", rf"\b{surname}\s+(?:is|was)\s+(?:a|an|the)\s")
+    beside = (rf"\b{_SPEECH}\s+(?:the\s+)?{_ROLE}[\w ,’'-]*?,?\s+{names}",
+              rf"\b(?i:{_ROLE_NOUN})s?\b(?:\s+[\w-]+){{0,4}}\s+{names}")  # "Russian President Vladimir Putin"
+    # someone's opinion in a quote ("“Lukashenko is a trickster …,” says …") is no definition
+    if any(not _quoted(sentence, m.start()) for p in plain for m in re.finditer(p, sentence)):
+        return 2
+    return int(any(re.search(p, sentence) for p in beside))
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Position `at` of the sentence lies inside quotation marks."""
+    before = sentence[:at]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
 def who_is(question: str) -> str | None:
@@ -146,10 +157,14 @@ class Observation(NamedTuple):
 def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
     """The candidates' FEATURES (float64) and the question's evidence; `query` is the retrieval Query."""
     words = set(query.words)
+    # A question word is no shared content: "When did the attack happen?" led with "When Russia
+    # went to war …" and "Who is …" found "…, and who, if so, …". It still counts in the
+    # denominators, as when the reader was fitted, so only such spurious matches score less.
+    content = words - _INTERROGATIVE
     top_text = set().union(*lexical.stems([h.text + " " + h.title for h in hits[:3]])) if words else set()
     kind = question_type(question)
     evidence = np.array([
-        float(kind is not None), float(missing_names), len(words & top_text) / len(words) if words else 0.0,
+        float(kind is not None), float(missing_names), len(content & top_text) / len(words) if words else 0.0,
         hits[0].dense if hits else 0.0, math.log1p(query.bm25.best / max(1, len(words))),
     ])
     if not candidates:
@@ -171,7 +186,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     rows = np.zeros((n, len(FEATURES)))
     for i, (c, stems, toks) in enumerate(zip(candidates, sentence_stems, tokens)):
         key = (c.rank, c.paragraph_start)
-        shared = words & stems
+        shared = content & stems
         hit = hits[c.rank]
         new_names = [w for w in _CAPITALISED.findall(c.text) if w.lower() not in lower_question]
         rows[i] = (
@@ -180,7 +195,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
             len(shared) / len(words) if words else 0.0,
             sum(idf[w] for w in shared) / idf_total if words else 0.0,
             len(question_bigrams & _bigrams(toks)) / len(question_bigrams) if question_bigrams else 0.0,
-            len(words & paragraph_stems[key]) / len(words) if words else 0.0,
+            len(content & paragraph_stems[key]) / len(words) if words else 0.0,
             math.log1p(len(stems - words)), math.log(max(1, c.word_count)), float(c.opens_paragraph),
             float(c.back_reference or c.stand_in is not None),
             float(kind is not None and _holds(kind, c.text, lower_question, named)),
@@ -189,6 +204,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     return Observation(rows, evidence)
 
 
+_INTERROGATIVE = frozenset({"what", "when", "where", "which", "who", "whom", "whose", "why", "how"})  # bm25s keeps them
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 

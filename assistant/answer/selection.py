@@ -2,7 +2,7 @@
 which has neither quotes nor profiles:
 
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
-  article says so in so many words (scorer.defines: a role in an attribution or apposition);
+  article says so in so many words (scorer.defines: a definition, else a role beside the name);
 - "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
   when they are close to the best, and is answered below the threshold when one of the two likeliest sentences is X's own
   words on what was asked about (own_words).
@@ -24,9 +24,12 @@ _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|d
 
 
 def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
-    """For "Who is X?": the candidates that say who X is (the articles' own description of X)."""
+    """For "Who is X?": the candidates that say most plainly who X is (the articles' own
+    description of X, scorer.defines), none when no candidate says it."""
     person = scorer.who_is(question)
-    return [i for i, c in enumerate(candidates) if person and scorer.defines(person, c.text)] if person else []
+    strength = [scorer.defines(person, c.text) for c in candidates] if person else []
+    best = max(strength, default=0)
+    return [i for i, s in enumerate(strength) if s == best] if best else []
 
 
 def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str, top: int = 2) -> bool:
