@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.answer import ExtractiveComposer, quotes
 from assistant.answer import candidates as cands
-from assistant.answer.conversation import is_follow_up, rewrite
+from assistant.answer.conversation import entities, is_follow_up, rewrite
 from assistant.corpus import load_corpus
 from assistant.render import to_json, to_markdown
 from assistant.settings import AnswerSettings
@@ -219,3 +219,11 @@ def test_a_byline_travels_with_its_citation():
     answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", [hit], [], 0.9)
     answer = dataclasses.replace(answer, citations=(citation,))
     assert "Reuters · by Ingrid \\*Moe\\* · undated" in chat_sources(answer)  # article data stays inert
+
+
+def test_a_capitalised_function_word_is_no_name():
+    # after an answer opening "At least 140 people …", "Where were they arrested?" was searched with "At"
+    assert entities("At least 140 people were killed in the attack on Crocus City Hall on Friday.") == [
+        "Crocus City Hall", "Friday"]
+    history = [("How many were killed?", "At least 140 people are said to have been killed. [1]")]
+    assert rewrite("Where were they arrested?", history) == "Where were they arrested?"

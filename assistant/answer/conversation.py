@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from bm25s.stopwords import STOPWORDS_EN
+
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
 _PERSONAL = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)  # always someone named earlier
@@ -28,8 +30,8 @@ def entities(text: str) -> list[str]:
     found = []
     for match in _NAME.finditer(text):
         words = match.group(0).split()
-        while words and words[0] in _QUESTION_WORDS:
-            words.pop(0)
+        while words and (words[0] in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
+            words.pop(0)  # "At least 140 people …" names nobody called "At"
         name = " ".join(words).rstrip("’'s").strip()
         if name and name not in found:
             found.append(name)
