@@ -197,6 +197,12 @@ class Searcher:
         before = self.data.passages([ids[position - 1]]).get(ids[position - 1]) if position > 0 else None
         return before.text.rsplit("\n\n", 1)[-1] if before else None
 
+    def naming(self, name: str, k: int = 20, where: Filter = EVERYTHING) -> list[str]:
+        """Texts of the `k` passages that match `name`'s words best by BM25 (who the articles say it is)."""
+        ids = self.data.lexical(list(lexical.stems([name])[0]), where).top(k)
+        found = self.data.passages(ids)
+        return [found[i].text for i in ids if i in found]
+
     def knows(self, stem: str) -> bool:
         """Some live passage contains this BM25 token."""
         return self.data.knows(stem)

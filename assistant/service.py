@@ -11,7 +11,7 @@ from typing import Sequence
 from . import library, storage
 from .answer import Answer, Composer, ExtractiveComposer
 from .settings import DEFAULT, AnswerSettings
-from .answer.conversation import rewrite
+from .answer.conversation import rewrite, spoken_of_as_person
 from .embedding import Embedder
 from .errors import ArticleError, IndexNotFoundError
 from .indexer import BuildReport, build_index, merge_segments
@@ -83,7 +83,9 @@ class Assistant:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
         `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
         where = storage.date_filter(since, until)
-        query = rewrite(question, list(history))
+        searcher = self.searcher()
+        query = rewrite(question, list(history),
+                        person=lambda name: spoken_of_as_person(name, searcher.naming(name, where=where)))
         return self.composer().compose(question, query, where)
 
     def warm(self) -> None:

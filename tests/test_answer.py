@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.answer import ExtractiveComposer, quotes
 from assistant.answer import candidates as cands
-from assistant.answer.conversation import entities, is_follow_up, rewrite
+from assistant.answer.conversation import entities, is_follow_up, rewrite, spoken_of_as_person
 from assistant.corpus import load_corpus
 from assistant.render import to_json, to_markdown
 from assistant.settings import AnswerSettings
@@ -227,3 +227,24 @@ def test_a_capitalised_function_word_is_no_name():
         "Crocus City Hall", "Friday"]
     history = [("How many were killed?", "At least 140 people are said to have been killed. [1]")]
     assert rewrite("Where were they arrested?", history) == "Where were they arrested?"
+
+
+def test_what_about_a_topic_keeps_the_person_and_a_person_the_topic():
+    people = {"Hansen", "Arve Hansen", "Røseth", "Tom Røseth"}
+    history = [("What does Arve Hansen say about the meeting?", "Hansen doubts … [1]")]
+    # a topic: the same person on it
+    assert rewrite("And what about Ukraine?", history, person=people.__contains__) == \
+        "What does Arve Hansen say about Ukraine?"
+    # a person: the previous question's frame, its topic kept, its person gone
+    history.append(("And what about Ukraine?", "Arve Hansen believes … [1]"))
+    assert rewrite("What about Røseth?", history, person=people.__contains__) == \
+        "What about Røseth? What does say about Ukraine"
+    # without knowing who is a person, every name is taken for a new subject, as before
+    assert rewrite("What about Ukraine?", history[:1]) == "What about Ukraine? What does say about the meeting"
+
+
+def test_who_the_seed_articles_speak_of_as_a_person(seed_index):
+    searcher = Assistant(seed_index).searcher()
+    for name, is_person in (("Hansen", True), ("Godzimirski", True), ("Putin", True),  # "President Vladimir Putin"
+                            ("Ukraine", False), ("Moscow", False), ("Belta", False)):
+        assert spoken_of_as_person(name, searcher.naming(name)) is is_person, name

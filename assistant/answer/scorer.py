@@ -109,7 +109,7 @@ def names_match(speaker: str, question: str) -> bool:
 
 
 _SPEECH = r"(?:says|said|according to|explains|points out|believes|thinks|tells)"
-_ROLE_NOUN = (r"(?:researcher|expert|adviser|advisor|analyst|director|minister|president|chairman|chairwoman|"
+ROLE_NOUN = (r"(?:researcher|expert|adviser|advisor|analyst|director|minister|president|chairman|chairwoman|"
               r"spokesman|spokeswoman|spokesperson|head|leader|professor|teacher|manager|governor|chief|editor|officer)")
 
 
@@ -122,7 +122,7 @@ def defines(person: str, sentence: str) -> int:
     names = rf"(?:[A-ZÆØÅ][\w’'-]+\s+)*{surname}\b"
     plain = (rf"\b{surname},\s+(?:a|an|the|[\w’'-]+’s|[\w'-]+'s)\s", rf"\b{surname}\s+(?:is|was)\s+(?:a|an|the)\s")
     beside = (rf"\b{_SPEECH}\s+(?:the\s+)?{_ROLE}[\w ,’'-]*?,?\s+{names}",
-              rf"\b(?i:{_ROLE_NOUN})s?\b(?:\s+[\w-]+){{0,4}}\s+{names}")  # "Russian President Vladimir Putin"
+              rf"\b(?i:{ROLE_NOUN})s?\b(?:\s+[\w-]+){{0,4}}\s+{names}")  # "Russian President Vladimir Putin"
     # someone's opinion in a quote ("“Lukashenko is a trickster …,” says …") is no definition
     if any(not _quoted(sentence, m.start()) for p in plain for m in re.finditer(p, sentence)):
         return 2
