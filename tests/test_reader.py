@@ -187,3 +187,15 @@ def test_a_question_word_is_no_shared_word(seed_index):
     column = scorer.FEATURES.index("overlap")
     row = next(i for i, c in enumerate(found) if "who, if so," in c.text)
     assert observation.rows[row, column] == pytest.approx(1 / 3)  # of who, presid, belarus
+
+
+@pytest.mark.parametrize("second, leads", [(0.3, True), (0.2, False)])
+def test_a_question_asking_when_leads_with_a_date_if_close_enough(second, leads):
+    from assistant.answer.selection import select
+    from test_answer import _passage_hit
+
+    hits = [_passage_hit(0, ["Lukashenko is ready to fight together with the Russians.",
+                             "On Friday, Lukashenko will meet Putin, according to Belta."])]
+    found = cands.collect(hits, [np.eye(2, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
+    chosen = select(found, np.array([0.5, second]), "When are the two presidents getting together?")
+    assert (found[chosen[0]].text.startswith("On Friday")) is leads

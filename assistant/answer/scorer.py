@@ -90,6 +90,17 @@ def _found(pattern: re.Pattern, text: str) -> set[str]:
 _KIND_PATTERN = {"number": _NUMBER, "date": _DATE}
 
 
+def holds_asked(question: str, sentence: str) -> bool | None:
+    """Whether the sentence holds the kind of thing the question asks for and does not name
+    itself (a date for "When …?", a number for "How many …?", a new name for "Who …?", a place
+    for "Where …?"); None when the question's kind is not known."""
+    kind = question_type(question)
+    if kind is None:
+        return None
+    named = _found(_KIND_PATTERN[kind], question) if kind in _KIND_PATTERN else set()
+    return _holds(kind, sentence, {w.lower() for w in re.findall(r"\w+", question)}, named)
+
+
 def _holds(kind: str, sentence: str, question_words: set[str], named: set[str]) -> bool:
     """The sentence holds a thing of the kind asked for that the question does not already name
     (`named`: the question's own numbers or dates; "How many of the 140 victims …" is not

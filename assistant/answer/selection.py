@@ -5,7 +5,10 @@ which has neither quotes nor profiles:
   article says so in so many words (scorer.defines: a definition, else a role beside the name);
 - "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
   when they are close to the best, and is answered below the threshold when one of the two likeliest sentences is X's own
-  words on what was asked about (own_words).
+  words on what was asked about (own_words);
+- a question asking for a date, a number, a name or a place leads with the likeliest sentence
+  holding one when the likeliest of all holds none and it is at least `typed_share` as likely
+  ("When are the presidents getting together?" led with a quote about fighting "together").
 """
 from __future__ import annotations
 
@@ -78,6 +81,11 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
         own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
+    elif scorer.holds_asked(question, candidates[lead].text) is False:
+        # "When …?" led by a sentence with no date: the likeliest with one, if close enough (settings.typed_share)
+        typed = next((i for i in order if scorer.holds_asked(question, candidates[i].text)), None)
+        if typed is not None and probabilities[typed] >= settings.typed_share * probabilities[lead]:
+            lead = typed
     chosen, words = [lead], candidates[lead].word_count
     floor = settings.extra_share * probabilities[lead]
     for i in order:
