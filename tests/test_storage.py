@@ -143,3 +143,14 @@ def test_a_names_swapped_spelling_is_found(where, corpus, memo):
     alike = Searcher(_open(where), memo).spelled_alike  # one person, two spellings in one article
     assert alike("godzimirski") == ("godzimirksi",) and alike("godzimirksi") == ("godzimirski",)
     assert alike("lukashenko") == () and alike("lukaschenko") == ()  # a swap of a name passages have, only
+
+
+def test_a_follow_up_on_a_new_topic_keeps_its_person(where, corpus, memo):
+    _build(corpus, where, memo)
+    assistant = Assistant(where)
+    assistant.embedder = memo
+    first = assistant.ask("What does Arve Hansen say about the meeting?")
+    follow = assistant.ask("And what about Ukraine?", history=[("What does Arve Hansen say about the meeting?", first)])
+    assert follow.query == "What does Arve Hansen say about Ukraine?"  # the articles never quote or title "Ukraine"
+    texts = assistant.searcher().naming("Hansen", 3)
+    assert len(texts) == 3 and all("Hansen" in text for text in texts)
