@@ -172,9 +172,12 @@ def test_who_is_leads_with_a_definition_before_a_role_beside_the_name(seed_index
     ("“It is exciting,” says head teacher in intelligence at the Norwegian Defense Academy, Tom Røseth.", 1),
     ("“Putin is a trickster who is good at deciphering which way the wind is blowing,” says Godzimirksi.", 0),
     ("Putin has gone so far as to say that the terrorist attack is part of Ukraine’s attack on Russia.", 0),
+    ("Belarus expert Arve Hansen believes that Putin is an undeniable accomplice in the war.", 0),  # an opinion
+    ("NUPI researcher Jakub Godzimirski believes the costs will be too great for Putin if he loses.", 0),
 ])
 def test_how_plainly_a_sentence_says_who_someone_is(sentence, strength):
-    person = {"Hansen": "Arve Hansen", "Taylor": "Taylor", "Røseth": "Tom Røseth"}
+    person = {"Putin is": "Vladimir Putin", "for Putin": "Vladimir Putin", "Hansen": "Arve Hansen", "Taylor": "Taylor",
+              "Røseth": "Tom Røseth"}
     name = next((v for k, v in person.items() if k in sentence), "Vladimir Putin")
     assert scorer.defines(name, sentence) == strength
 

@@ -52,3 +52,16 @@ def test_a_question_by_role_is_answered_from_that_persons_passage(seed_index):
     assert answer.rewritten and "Hansen" in answer.query
     assert not answer.abstained
     assert any("Hansen" in c.hit.text and "Helsinki Committee" in c.hit.text for c in answer.citations)
+
+
+def test_a_surname_asked_about_alone_gets_the_first_name_the_articles_give():
+    texts = ["On Friday, Belarusian President Aleksandr Lukashenko will meet Russian President Vladimir Putin.",
+             "However, Putin said nothing. President Putin left."]  # "However", a role: no first names
+    assert roles.with_first_name("Who is Putin?", "Putin", texts) == "Who is Vladimir Putin?"
+    assert roles.with_first_name("Who is Hansen?", "Hansen", texts) == "Who is Hansen?"
+
+
+def test_who_is_a_surname_states_the_role_the_articles_give(seed_index):
+    answer = Assistant(seed_index).ask("Who is Putin?")
+    assert answer.query == "Who is Vladimir Putin?"
+    assert "Russian President Vladimir Putin" in answer.text.split("[1]")[0], answer.text

@@ -64,6 +64,12 @@ def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tu
     return keys
 
 
+def _one_name(question: str) -> bool:
+    """A "Who is X?" question whose X is one word ("Who is Putin?")."""
+    person = scorer.who_is(question)
+    return bool(person) and " " not in person
+
+
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
@@ -110,18 +116,21 @@ class ExtractiveComposer:
 
     def named(self, query_text: str, where: Filter = EVERYTHING, vector: np.ndarray | None = None):
         """(the query with names spelt (and, typed in lower case, capitalised) as the articles write
-        them ("Roseth" → "Røseth", "moscow" → "Moscow") and the name
+        them ("Roseth" → "Røseth", "moscow" → "Moscow"; "Who is Putin?" → "… Vladimir Putin?") and the name
         of each person it asks about by role ("the NUPI researcher") from the passages it retrieves,
         the (Query, hits) of that search when the query stays as given, for `observe`). No search
         when neither applies: (query_text, None)."""
         wrong = spelling.misspelt(query_text, self.searcher)
         lower = spelling.lower_case(query_text)
-        if not wrong and not lower and not roles.asked_roles(query_text):
+        if not wrong and not lower and not roles.asked_roles(query_text) and not _one_name(query_text):
             return query_text, None
         searched = self._search(query_text, vector, where)
         texts = [h.text for h in searched[1][:5]]
         asked = spelling.truecase(query_text, texts) if lower else query_text
         respelt = roles.with_holders(spelling.respell(asked, wrong, texts), texts)
+        if _one_name(respelt):  # "Who is Putin?" → "Who is Vladimir Putin?", as the passages naming him write him
+            surname = scorer.who_is(respelt)
+            respelt = roles.with_first_name(respelt, surname, self.searcher.naming(surname, where=where))
         return respelt, searched if respelt == query_text else None
 
     def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:

@@ -85,3 +85,14 @@ def _beside(sentence: str, start: int, end: int, qualifier: set[str]) -> str | N
     before = [m for m in _NAME.finditer(sentence, 0, start) if start - m.end() <= _NEAR and person(m)]
     found = after[0] if after else before[-1] if before else None
     return re.sub(r"[’']s$", "", found.group(0)) if found else None
+
+
+def with_first_name(question: str, surname: str, texts: list[str]) -> str:
+    """ "Who is Putin?" → "Who is Vladimir Putin?" when the texts write the name in full, so the
+    search finds the sentences that introduce the person ("Russian President Vladimir Putin")."""
+    first = [m.group(1) for text in texts for m in re.finditer(rf"\b([A-ZÆØÅ][\w’'-]+)\s+{re.escape(surname)}\b", text)
+             if m.group(1) not in _OPENERS and m.group(1).lower() not in ROLE_NOUNS and not m.group(1).endswith(("’s", "'s"))]
+    if not first:
+        return question
+    name = max(set(first), key=first.count)
+    return re.sub(rf"\b{re.escape(surname)}\b", f"{name} {surname}", question, count=1)

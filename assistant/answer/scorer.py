@@ -124,18 +124,22 @@ ROLE_NOUN = (r"(?:researcher|expert|adviser|advisor|analyst|director|minister|pr
               r"spokesman|spokeswoman|spokesperson|head|leader|professor|teacher|manager|governor|chief|editor|officer)")
 
 
-def defines(person: str, sentence: str) -> int:
+def defines(person: str, sentence: str, quoted: bool = False) -> int:
     """How plainly the sentence says who `person` is: 2 for a definition ("Hansen is an adviser
     to …", "Taylor, Noranda's insurance director, …"), 1 for a role beside the name ("…, says
     head teacher at X, Tom Røseth", "Belarus expert Arve Hansen believes …"), 0 for neither.
     "Who is X?" leads with the plainest: a role beside the name is often the opening of a claim."""
     surname = re.escape(person.split()[-1])
     names = rf"(?:[A-ZÆØÅ][\w’'-]+\s+)*{surname}\b"
-    plain = (rf"\b{surname},\s+(?:a|an|the|[\w’'-]+’s|[\w'-]+'s)\s", rf"\b{surname}\s+(?:is|was)\s+(?:a|an|the)\s")
-    beside = (rf"\b{_SPEECH}\s+(?:the\s+)?{_ROLE}[\w ,’'-]*?,?\s+{names}",
-              rf"\b(?i:{ROLE_NOUN})s?\b(?:\s+[\w-]+){{0,4}}\s+{names}")  # "Russian President Vladimir Putin"
-    # someone's opinion in a quote ("“Lukashenko is a trickster …,” says …") is no definition
-    if any(not _quoted(sentence, m.start()) for p in plain for m in re.finditer(p, sentence)):
+    # "X is a …" opens the sentence: "Hansen believes that Lukashenko is an accomplice" is an opinion
+    plain = (rf"\b{surname},\s+(?:a|an|the|[\w’'-]+’s|[\w'-]+'s)\s", rf"^{names}\s+(?:is|was)\s+(?:a|an|the)\s")
+    # the role words hold a role ("says head teacher in …, Tom Røseth", not "believes the costs … for
+    # Lukashenko"), and only the name's other parts stand between a title and the name
+    beside = (rf"\b{_SPEECH}\s+(?:the\s+)?(?:[a-z][\w-]*\s+){{0,3}}?{ROLE_NOUN}\b[\w ,’'-]*?,?\s+{names}",
+              rf"\b(?i:{ROLE_NOUN})s?\s+{names}")  # "Russian President Vladimir Putin", "expert Arve Hansen"
+    # someone's opinion in a quote ("“Lukashenko is a trickster …,” says …") is no definition;
+    # `quoted`: the whole sentence is a quote (a dash-quote paragraph has no marks to tell it)
+    if not quoted and any(not _quoted(sentence, m.start()) for p in plain for m in re.finditer(p, sentence)):
         return 2
     return int(any(re.search(p, sentence) for p in beside))
 

@@ -30,7 +30,8 @@ def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
     """For "Who is X?": the candidates that say most plainly who X is (the articles' own
     description of X, scorer.defines), none when no candidate says it."""
     person = scorer.who_is(question)
-    strength = [scorer.defines(person, c.text) for c in candidates] if person else []
+    strength = [scorer.defines(person, c.text, bool(c.speaker) or quotes.is_quote(c.paragraph))
+                for c in candidates] if person else []
     best = max(strength, default=0)
     return [i for i, s in enumerate(strength) if s == best] if best else []
 
