@@ -83,19 +83,20 @@ class Assistant:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
         `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
         where = storage.date_filter(since, until)
-        searcher = self.searcher()
+        searcher = self.searcher()  # one view of the index for the rewrite and the answer
         query = rewrite(question, list(history),
                         person=lambda name: spoken_of_as_person(name, searcher.naming(name, where=where)))
-        return self.composer().compose(question, query, where)
+        return self.composer(searcher).compose(question, query, where)
 
     def warm(self) -> None:
         """Load the models now (the embedder, the composer's reader), so the first question does not wait."""
         self.embedder.encode_query("warm-up")
         self.composer().warm()
 
-    def composer(self) -> Composer:
-        """The composer over the current index: extractive, the one that ships (see answer/base.py)."""
-        return ExtractiveComposer(self.searcher(), self.settings)
+    def composer(self, searcher: Searcher | None = None) -> Composer:
+        """The composer over the current index (or `searcher`'s view of it): extractive, the one
+        that ships (see answer/base.py)."""
+        return ExtractiveComposer(searcher or self.searcher(), self.settings)
 
     def status(self) -> IndexStatus:
         info = self.location.info()

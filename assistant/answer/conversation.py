@@ -27,7 +27,7 @@ _NAME = re.compile(r"\b[A-ZÆØÅ][\wæøåäöü'’-]+(?:\s+[A-ZÆØÅ][\wæø
 _QUESTION_WORDS = {"What", "Who", "Why", "How", "When", "Where", "Which", "Is", "Are", "Does", "Do", "Did", "Can",
                    "Could", "Would", "Will", "Should", "Tell", "The", "A", "An", "And", "But", "In", "On", "According"}
 _ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.I)
-_ASKED_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b[^?]*\?\s*(?=\S)", re.I)
+_ASKED_ABOUT = re.compile(_ABOUT.pattern + r"[^?]*\?\s*(?=\S)", re.I)  # "What about Hansen? " before a frame
 _TOPIC = re.compile(r"\b(about|of|on|regarding)\s+([^?]+)\??\s*$", re.I)  # what the question is about, at its end
 _SHORT = 3  # words: "And Hansen?" is short, so it leans on the conversation
 

@@ -64,10 +64,10 @@ def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tu
     return keys
 
 
-def _one_name(question: str) -> bool:
-    """A "Who is X?" question whose X is one word ("Who is Putin?")."""
+def _lone_surname(question: str) -> str | None:
+    """X of a "Who is X?" question whose X is one word ("Who is Putin?")."""
     person = scorer.who_is(question)
-    return bool(person) and " " not in person
+    return person if person and " " not in person else None
 
 
 class ExtractiveComposer:
@@ -122,14 +122,14 @@ class ExtractiveComposer:
         when neither applies: (query_text, None)."""
         wrong = spelling.misspelt(query_text, self.searcher)
         lower = spelling.lower_case(query_text)
-        if not wrong and not lower and not roles.asked_roles(query_text) and not _one_name(query_text):
+        if not wrong and not lower and not roles.asked_roles(query_text) and not _lone_surname(query_text):
             return query_text, None
         searched = self._search(query_text, vector, where)
         texts = [h.text for h in searched[1][:5]]
         asked = spelling.truecase(query_text, texts) if lower else query_text
         respelt = roles.with_holders(spelling.respell(asked, wrong, texts), texts)
-        if _one_name(respelt):  # "Who is Putin?" → "Who is Vladimir Putin?", as the passages naming him write him
-            surname = scorer.who_is(respelt)
+        surname = _lone_surname(respelt)
+        if surname:  # "Who is Putin?" → "Who is Vladimir Putin?", as the passages naming him write him
             respelt = roles.with_first_name(respelt, surname, self.searcher.naming(surname, where=where))
         return respelt, searched if respelt == query_text else None
 

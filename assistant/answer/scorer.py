@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -90,15 +90,16 @@ def _found(pattern: re.Pattern, text: str) -> set[str]:
 _KIND_PATTERN = {"number": _NUMBER, "date": _DATE}
 
 
-def holds_asked(question: str, sentence: str) -> bool | None:
-    """Whether the sentence holds the kind of thing the question asks for and does not name
-    itself (a date for "When …?", a number for "How many …?", a new name for "Who …?", a place
-    for "Where …?"); None when the question's kind is not known."""
+def asked_for(question: str) -> Callable[[str], bool] | None:
+    """A test of whether a sentence holds the kind of thing the question asks for and does not
+    name itself (a date for "When …?", a number for "How many …?", a new name for "Who …?", a
+    place for "Where …?"); None when the question's kind is not known. The question is read once."""
     kind = question_type(question)
     if kind is None:
         return None
+    words = {w.lower() for w in re.findall(r"\w+", question)}
     named = _found(_KIND_PATTERN[kind], question) if kind in _KIND_PATTERN else set()
-    return _holds(kind, sentence, {w.lower() for w in re.findall(r"\w+", question)}, named)
+    return lambda sentence: _holds(kind, sentence, words, named)
 
 
 def _holds(kind: str, sentence: str, question_words: set[str], named: set[str]) -> bool:
@@ -195,7 +196,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
     idf = {w: math.log((n + 1) / (df[w] + 0.5)) for w in words}
     idf_total = sum(idf.values()) or 1.0
     lower_question = {w.lower() for w in re.findall(r"\w+", question)}
-    named = _found(_KIND_PATTERN[kind], question) if kind in _KIND_PATTERN else set()
+    holds = asked_for(question)
     best_similarity = max(c.similarity for c in candidates)
     top_score = hits[0].score if hits else 0.0
     rows = np.zeros((n, len(FEATURES)))
@@ -213,7 +214,7 @@ def features(question: str, query, candidates: list[Candidate], hits, missing_na
             len(content & paragraph_stems[key]) / len(words) if words else 0.0,
             math.log1p(len(stems - words)), math.log(max(1, c.word_count)), float(c.opens_paragraph),
             float(c.back_reference or c.stand_in is not None),
-            float(kind is not None and _holds(kind, c.text, lower_question, named)),
+            float(holds is not None and holds(c.text)),
             float(bool(_NUMBER.search(c.text))), math.log1p(len(new_names)),
         )
     return Observation(rows, evidence)

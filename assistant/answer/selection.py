@@ -82,9 +82,9 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
         own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
-    elif scorer.holds_asked(question, candidates[lead].text) is False:
+    elif (holds := scorer.asked_for(question)) is not None and not holds(candidates[lead].text):
         # "When …?" led by a sentence with no date: the likeliest with one, if close enough (settings.typed_share)
-        typed = next((i for i in order if scorer.holds_asked(question, candidates[i].text)), None)
+        typed = next((i for i in order if holds(candidates[i].text)), None)
         if typed is not None and probabilities[typed] >= settings.typed_share * probabilities[lead]:
             lead = typed
     chosen, words = [lead], candidates[lead].word_count
