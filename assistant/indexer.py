@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lexical, storage
+from . import backends, lexical, storage
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
@@ -58,6 +58,8 @@ def pipeline_config(embedder: Embedder, passage_tokens: int) -> dict:
         "sentence_splitter": "sentencex-en",
         "embed_text": "title\\ntext",
         "bm25": lexical.BM25_TOKENIZER,
+        # vectors from a text alone, whatever its batch (embedding.py); earlier ones varied with the batch
+        "encoder": "unpadded batches, per-token int8",
     }
 
 
@@ -125,7 +127,7 @@ def build_index(
     """
     started = time.perf_counter()
     corpus_dir = Path(corpus_dir)
-    location = storage.locate(index_dir)
+    location = backends.locate(index_dir)
     embedder = embedder or Embedder()
     progress = sys.stderr.isatty() if progress is None else progress
     if not corpus_dir.is_dir():
@@ -183,4 +185,4 @@ def _embed(fresh: list, dropped: list[ArticleMeta | None], next_id: int, embedde
 
 def merge_segments(index_dir: str | Path) -> tuple[str, ...]:
     """Fold small segments together if the backend's policy asks for it; what was merged."""
-    return storage.locate(index_dir).merge()
+    return backends.locate(index_dir).merge()

@@ -7,8 +7,9 @@ import shutil
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from assistant import compaction, lexical, store
-from assistant.filestore import FileLocation
+from assistant import lexical
+from assistant.files import compaction, disk
+from assistant.files import FileLocation
 from assistant.indexer import build_index
 from assistant.retrieval import Searcher
 from conftest import CORPUS, ROOT
@@ -40,11 +41,11 @@ def _apply(corpus, index, memo, op, n):
         (corpus / name).unlink()
     elif op == "merge":
         with FileLocation(index).lock():
-            manifest = store.read_manifest(index)
+            manifest = disk.read_manifest(index)
             manifest = manifest.replace(generation=manifest.generation + 1)
             names = manifest.segment_names
             if len(names) > 1:
-                store.publish(index, compaction.merge(index, manifest, names, with_ann=False))
+                disk.publish(index, compaction.merge(index, manifest, names, with_ann=False))
         return
     build_index(corpus, index, embedder=memo, progress=False, paths=[name], merge=False)
 
@@ -74,7 +75,7 @@ def test_a_grown_index_ranks_like_a_fresh_build(ops, tmp_path_factory, memo):
     for op, n in ops:
         _apply(corpus, grown, memo, op, n)
     build_index(corpus, fresh, embedder=memo, progress=False)
-    a, b = store.load(grown), store.load(fresh)
+    a, b = disk.load(grown), disk.load(fresh)
     try:
         assert a.size == b.size and a.lexical_totals[0] == b.lexical_totals[0]
         assert abs(a.lexical_totals[1] - b.lexical_totals[1]) < 1e-6
