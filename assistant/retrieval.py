@@ -19,9 +19,8 @@ import numpy as np
 
 from . import lexical
 from .embedding import Embedder
-from .dates import outlet_and_date
 from .storage import EVERYTHING, Filter, LexicalQuery, PassageStore, parse_day
-from .types import ArticleMeta, StoredPassage
+from .types import ArticleMeta, Hit, StoredPassage  # noqa: F401 (Hit: part of this module's API)
 
 RRF_K = 60
 CANDIDATES = 30
@@ -33,41 +32,6 @@ _RECENCY = re.compile(r"(?i)\b(latest|newest|most recent(ly)?|recently|lately|cu
                       r"this (week|month|year)|so far|still)\b")
 # Feature weights, set by hand and checked on the SQuAD dev half and seed questions (bench/eval_retrieval.py).
 WEIGHTS = {"dense": 0.35, "sentence": 0.35, "bm25": 0.25, "title": 0.05}
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved passage with everything a citation needs."""
-
-    passage_id: int
-    text: str
-    score: float
-    article_id: str
-    title: str
-    outlet: str | None
-    published: dt.date | None  # publication day of the article; None when it states none
-    path: str
-    url: str | None
-    paragraphs: tuple[int, int]  # 0-based [first, last + 1) in the cleaned article
-    start: int  # character offsets into the cleaned article text
-    end: int
-    sentences: tuple[tuple[int, int], ...]  # sentence spans inside `text`
-    dense: float = 0.0  # the features behind `score`
-    sentence: float = 0.0
-    bm25: float = 0.0
-    title_match: float = 0.0
-    best_sentence: int = 0  # index into `sentences` of the sentence most like the query
-    byline: str | None = None  # the article's author, when it names one
-
-    @property
-    def paragraph_label(self) -> str:
-        first, last = self.paragraphs[0] + 1, self.paragraphs[1]
-        return f"¶{first}" if first == last else f"¶{first}–{last}"
-
-    def source_label(self) -> str:
-        """`Title — Outlet, date`, leaving out what is unknown."""
-        where = outlet_and_date(self.outlet, self.published)
-        return f"{self.title} — {where}" if where else self.title
 
 
 def asks_for_recent(question: str) -> bool:

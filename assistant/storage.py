@@ -16,36 +16,14 @@ Contract, for every backend:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ContextManager, Protocol, Sequence
 
 import numpy as np
 
 from .dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
-from .types import ArticleMeta, FileState, StoredPassage  # noqa: F401 (part of the protocol)
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """The embedding model whose vectors a store holds (a different one is refused)."""
-
-    id: str
-    fingerprint: str
-    dimension: int
-    backend: str = "float32"
-
-    @classmethod
-    def of(cls, embedder) -> "ModelInfo":
-        return cls(embedder.model_id, embedder.fingerprint, embedder.dimension, embedder.backend)
-
-    @classmethod
-    def from_dict(cls, stored: dict) -> "ModelInfo":
-        """From a manifest's or meta row's "model" entry (older ones lack "backend": float32)."""
-        return cls(stored["id"], stored["fingerprint"], stored.get("dimension", 0), stored.get("backend", "float32"))
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "fingerprint": self.fingerprint, "dimension": self.dimension, "backend": self.backend}
+from .types import ArticleMeta, ChangeSet, FileState, ModelInfo, StoredPassage  # noqa: F401 (part of the protocol)
 
 
 @dataclass(frozen=True)
@@ -71,22 +49,6 @@ class StoreInfo:
                    generation=record["generation"], articles=counts["articles"], passages=counts["passages"],
                    sentences=counts["sentences"], model=ModelInfo.from_dict(record["model"]),
                    built_at=record["built_at"], details=details)
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """One update: new or changed articles with their passages and vectors, and what they replace."""
-
-    articles: list[ArticleMeta]  # passages already numbered
-    passages: list[StoredPassage]  # ascending ids
-    titles: dict[str, str]
-    vectors: np.ndarray  # float32, one row per passage
-    sentence_vectors: np.ndarray  # float32, passages' sentences in order
-    dropped: list[ArticleMeta]  # the articles removed or replaced (their passages go)
-    model: ModelInfo
-    pipeline: dict
-    next_id: int  # the first passage id no article has used
-    sentences: int = field(default=0)
 
 
 class LexicalQuery(Protocol):
@@ -177,18 +139,8 @@ def check_same_model(stored: ModelInfo, model: ModelInfo, where: str) -> None:
 
 
 def is_url(spec: str | Path) -> bool:
+    """A postgresql:// URL names a database; anything else an index directory (backends.locate)."""
     return isinstance(spec, str) and spec.startswith(("postgresql://", "postgres://"))
-
-
-def locate(spec: str | Path) -> Location:
-    """The backend an index argument names: a postgresql:// URL, or a directory."""
-    if is_url(spec):
-        from .pg import PgLocation
-
-        return PgLocation(spec)
-    from .filestore import FileLocation
-
-    return FileLocation(Path(spec))
 
 
 def display(spec: str | Path) -> str:

@@ -1,8 +1,15 @@
-"""Plain records shared by every layer (no behaviour, no imports from the package)."""
+"""Plain records shared by every layer: what a store holds (passages, articles, the model of its
+vectors, one update) and what a search and an answer return (Hit, Citation, ShortAnswer, Answer).
+No behaviour beyond describing themselves; imports nothing of the package but dates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import NamedTuple
+
+import numpy as np
+
+from .dates import outlet_and_date
 
 
 @dataclass(frozen=True)
@@ -81,3 +88,111 @@ class ArticleMeta:
         if not all(isinstance(p, int) and not isinstance(p, bool) for p in passages):
             raise ValueError(f"article {raw.get('id')!r}: passages holds a value that is not an id")
         return cls(**{**values, "passages": tuple(passages)})
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The embedding model whose vectors a store holds (a different one is refused)."""
+
+    id: str
+    fingerprint: str
+    dimension: int
+    backend: str = "float32"
+
+    @classmethod
+    def of(cls, embedder) -> "ModelInfo":
+        return cls(embedder.model_id, embedder.fingerprint, embedder.dimension, embedder.backend)
+
+    @classmethod
+    def from_dict(cls, stored: dict) -> "ModelInfo":
+        """From a manifest's or meta row's "model" entry (older ones lack "backend": float32)."""
+        return cls(stored["id"], stored["fingerprint"], stored.get("dimension", 0), stored.get("backend", "float32"))
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "fingerprint": self.fingerprint, "dimension": self.dimension, "backend": self.backend}
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One update: new or changed articles with their passages and vectors, and what they replace."""
+
+    articles: list[ArticleMeta]  # passages already numbered
+    passages: list[StoredPassage]  # ascending ids
+    titles: dict[str, str]
+    vectors: np.ndarray  # float32, one row per passage
+    sentence_vectors: np.ndarray  # float32, passages' sentences in order
+    dropped: list[ArticleMeta]  # the articles removed or replaced (their passages go)
+    model: ModelInfo
+    pipeline: dict
+    next_id: int  # the first passage id no article has used
+    sentences: int = field(default=0)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with everything a citation needs."""
+
+    passage_id: int
+    text: str
+    score: float
+    article_id: str
+    title: str
+    outlet: str | None
+    published: dt.date | None  # publication day of the article; None when it states none
+    path: str
+    url: str | None
+    paragraphs: tuple[int, int]  # 0-based [first, last + 1) in the cleaned article
+    start: int  # character offsets into the cleaned article text
+    end: int
+    sentences: tuple[tuple[int, int], ...]  # sentence spans inside `text`
+    dense: float = 0.0  # the features behind `score`
+    sentence: float = 0.0
+    bm25: float = 0.0
+    title_match: float = 0.0
+    best_sentence: int = 0  # index into `sentences` of the sentence most like the query
+    byline: str | None = None  # the article's author, when it names one
+
+    @property
+    def paragraph_label(self) -> str:
+        first, last = self.paragraphs[0] + 1, self.paragraphs[1]
+        return f"¶{first}" if first == last else f"¶{first}–{last}"
+
+    def source_label(self) -> str:
+        """`Title — Outlet, date`, leaving out what is unknown."""
+        where = outlet_and_date(self.outlet, self.published)
+        return f"{self.title} — {where}" if where else self.title
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    hit: Hit
+    spans: tuple[tuple[int, int], ...]  # cited sentences inside hit.text
+    speakers: tuple[str, ...] = ()  # people quoted from this passage in the answer
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answer in a few words, as the span reader found it inside the lead sentence."""
+
+    text: str  # exactly citation.hit.text[start:end] of citation `number`
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    query: str  # what was searched (the question, rewritten when it was a follow-up)
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    confidence: float  # the reader's probability that the articles answer the question
+    short_answer: ShortAnswer | None = None
+    covered: bool = False  # declined, but the articles speak of what it asks about
+
+    @property
+    def rewritten(self) -> bool:
+        return self.query != self.question

@@ -24,7 +24,7 @@ from common import ROOT, dev_questions, p50_p95, percentile, table, write_squad_
 import synthetic
 from suite import embed_alone, write_reuters
 
-from assistant import Assistant, build_index, storage
+from assistant import Assistant, backends, build_index
 from assistant.embedding import Embedder
 from assistant.indexer import merge_segments, pipeline_config
 from assistant.chunking import DEFAULT_PASSAGE_TOKENS
@@ -73,8 +73,9 @@ def top5(searcher: Searcher, question: str) -> list[tuple[str, int]]:
 
 def consistency(work: Path, url: str) -> None:
     """The issue's experiment: seeds + 30 stories at once, 25 more one build at a time (as the
-    Articles tab does, with its background merge), against one build of all 57."""
-    memo = Memo()
+    Articles tab does, with its background merge), against one build of all 57. With the real
+    embedder, no memo: each build embeds its own texts in its own batches."""
+    embedder = Embedder()
     stories = write_reuters(work / "stories", 55)
     questions = [json.loads(p.read_text().split("\n")[1].split(": ", 1)[1]) for p in stories]
     questions += [q.get("question") or q["turns"][0] for q in dev_questions()]
@@ -86,14 +87,14 @@ def consistency(work: Path, url: str) -> None:
             shutil.copyfile(path, corpus / path.name)
         grown = str(work / "grown") if backend == "files" else database(url, "grown_index")
         full = str(work / "full") if backend == "files" else database(url, "full_build")
-        build_index(corpus, grown, embedder=memo, progress=False)
+        build_index(corpus, grown, embedder=embedder, progress=False)
         for path in stories[30:]:
             shutil.copyfile(path, corpus / path.name)
-            build_index(corpus, grown, embedder=memo, progress=False, paths=[path.name], merge=False)
+            build_index(corpus, grown, embedder=embedder, progress=False, paths=[path.name], merge=False)
             merge_segments(grown)
-        build_index(corpus, full, embedder=memo, progress=False)
-        a = Searcher(storage.locate(grown).open(), memo)
-        b = Searcher(storage.locate(full).open(), memo)
+        build_index(corpus, full, embedder=embedder, progress=False)
+        a = Searcher(backends.locate(grown).open(), embedder)
+        b = Searcher(backends.locate(full).open(), embedder)
         same = sum(top5(a, q) == top5(b, q) for q in questions)
         rows.append([backend, len(questions), same, f"{same / len(questions):.1%}"])
     print(table(rows, ["backend", "queries", "identical top-5", "share"]))
@@ -109,7 +110,7 @@ def quality(work: Path, url: str, limit: int | None) -> None:
         started = time.perf_counter()
         build_index(corpus, where, embedder=memo, progress=False)
         built = time.perf_counter() - started
-        searcher = Searcher(storage.locate(where).open(), memo)
+        searcher = Searcher(backends.locate(where).open(), memo)
         for q, _, _ in questions:
             memo.encode_query(q)  # encoded once, outside the timed search
         ranks, times = [], []

@@ -24,14 +24,14 @@ from pathlib import Path
 
 from common import ROOT
 
-from assistant import storage
+from assistant import backends
 from assistant.errors import AssistantError
 
 STORY = "---\ntitle: Harbour story {n}\noutlet: Test\n---\nThe harbour of town {n} reopened after {n} weeks of repairs.\n"
 
 
 def state(index):
-    data = storage.locate(index).open()
+    data = backends.locate(index).open()
     try:
         articles = data.articles()
         texts = data.passages([p for m in articles.values() for p in m.passages])

@@ -16,7 +16,8 @@ from common import ROOT, dev_questions, normalise, p50_p95, table, write_squad_c
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
 from assistant.retrieval import Searcher
-from assistant import lexical, store
+from assistant import lexical
+from assistant.files import disk
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -76,7 +77,7 @@ def main() -> None:
     embedder = Embedder()
     seed_index = RESULTS / f"seed-index-{embedder.backend}"
     build_index(ROOT / "corpus", seed_index, embedder=embedder, progress=False)
-    searcher = Searcher(store.load(seed_index), embedder)
+    searcher = Searcher(disk.load(seed_index), embedder)
     rows = []
     for method in ("rrf", "rerank"):
         h1 = h5 = cov = n = 0
@@ -104,7 +105,7 @@ def main() -> None:
     started = time.perf_counter()
     report = build_index(corpus, RESULTS / f"squad-index-{embedder.backend}", embedder=embedder, progress=True)
     print(f"\nSQuAD index: {report.passages_embedded} passages embedded in {time.perf_counter() - started:.1f} s")
-    data = store.load(RESULTS / f"squad-index-{embedder.backend}")
+    data = disk.load(RESULTS / f"squad-index-{embedder.backend}")
     passages = {p.id: p for s in data.segments for p in s.all_passages() if not data.is_deleted(p.id)}
     searcher = Searcher(data, embedder)
     per_method: dict[str, list[list[int]]] = {}

@@ -16,7 +16,7 @@ import collections
 
 from common import ROOT, write_squad_corpus
 
-from assistant import store
+from assistant.files import disk
 from assistant.answer import spelling
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
@@ -33,7 +33,7 @@ def main() -> None:
     questions = write_squad_corpus(RESULTS / "squad-corpus")
     index = RESULTS / f"squad-index-{embedder.backend}"
     build_index(RESULTS / "squad-corpus", index, embedder=embedder, progress=False)
-    data = store.load(index)
+    data = disk.load(index)
     groups: dict[str, list[int]] = collections.defaultdict(list)
     for aid, meta in data.articles().items():
         groups[aid[:8]].extend(meta.passages)  # one Wikipedia article's paragraphs

@@ -24,11 +24,12 @@ import numpy as np
 from common import REUTERS, ROOT, p50_p95, squad_articles, table
 
 import synthetic
-from assistant import Assistant, store
+from assistant import Assistant
+from assistant.files import disk
 from assistant.chunking import chunk_article, embed_text
 from assistant.corpus import read_article
 from assistant.embedding import Embedder
-from assistant.index import top_rows
+from assistant.files.view import top_rows
 from assistant.indexer import build_index
 
 RESULTS = ROOT / "bench" / "results"
@@ -115,7 +116,7 @@ def probe(index: Path, questions: list[str]) -> dict:
 
 def recall_at_10(index: Path, vectors: np.ndarray) -> float:
     """Share of the exact top 10 that the index's dense search returns, over real question vectors."""
-    data = store.load(index).warm()
+    data = disk.load(index).warm()
     found = 0
     for vector in vectors:
         exact = []
@@ -135,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     stories, large = (600, 100_000) if args.quick else (11_500, 1_000_000)
     if args.quick:  # 100k passages is below the IVF threshold: lower it so the IVF path runs too
-        from assistant import ann
+        from assistant.files import ann
 
         ann.FLAT_LIMIT = 50_000
     load_at_start = os.getloadavg()
@@ -159,7 +160,7 @@ def main() -> None:
     seconds, report = timed(lambda: build_index(corpus, index, embedder=embedder, progress=False))
     sample = paths[:: max(1, len(paths) // 300)]
     rate = baseline_rate(sample, corpus, embedder, plain)
-    n_passages = store.read_manifest(index).counts.passages
+    n_passages = disk.read_manifest(index).counts.passages
     rows.append([f"build: Reuters {stories} stories ({n_passages} passages)", f"{report.passages_embedded / seconds:.1f} passages/s",
                  f"{rate:.1f} passages/s (on {len(sample)} of the stories)", f"{report.passages_embedded / seconds / rate:.2f}×"])
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import compaction, store
-from assistant.manifest import Counts, SegmentEntry
-from assistant.segment import StoredPassage
+from assistant.files import compaction, disk
+from assistant.files.manifest import Counts, SegmentEntry
+from assistant.files.segment import StoredPassage
 
 NOISE = 0.025  # per dimension: |noise| ≈ 0.49, cosine to the original ≈ 0.9
 
@@ -45,7 +45,7 @@ def _noisy(vectors: np.ndarray, rng: np.random.Generator, dtype) -> np.ndarray:
 def expand(real_index: Path, target: int, *, seed: int = 0) -> dict:
     """~`target` passages: the real index's passages plus perturbed copies (articles, vectors, ...)."""
     rng = np.random.default_rng(seed)
-    real = store.load(real_index)
+    real = disk.load(real_index)
     passages = [p for s in real.segments for p in s.all_passages() if not real.is_deleted(p.id)]
     articles = {aid: meta for aid, meta in real.articles().items()}
     base_vectors = real.passage_vectors([p.id for p in passages])
@@ -87,7 +87,7 @@ def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     name = "seg-000001"
-    store.write_segment(out, name, articles=parts["articles"], passages=parts["passages"], titles=parts["titles"],
+    disk.write_segment(out, name, articles=parts["articles"], passages=parts["passages"], titles=parts["titles"],
                         vectors=parts["vectors"], sentence_vectors=parts["sentence_vectors"])
     written = time.perf_counter() - started
     next_id, all_passages = parts["next_id"], parts["passages"]
@@ -96,7 +96,7 @@ def build(real_index: Path, out: Path, target: int, *, seed: int = 0) -> dict:
                                        deleted=None, ann=None,
                                        counts=Counts(len(parts["articles"]), next_id, sentences))
     result, _ = compaction.maybe_merge(out, result)
-    store.publish(out, result)
+    disk.publish(out, result)
     return {"passages": next_id, "articles": len(parts["articles"]), "copies": parts["copies"], "write_s": written,
             "ann_s": time.perf_counter() - started - written, "ann": result.ann}
 

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from assistant import store
+from assistant.files import disk
 from assistant.errors import IndexDamagedError
 from assistant.types import ArticleMeta
 
@@ -19,9 +19,9 @@ RECORD = {"id": "ferry", "path": "ferry.md", "hash": "ab", "title": "Ferry strik
 
 
 def test_every_stored_article_reads_back_field_for_field(seed_index):
-    data = store.load(seed_index)
+    data = disk.load(seed_index)
     stored = {}
-    for segment in store.read_manifest(seed_index).segment_names:
+    for segment in disk.read_manifest(seed_index).segment_names:
         with sqlite3.connect(seed_index / segment / "meta.sqlite") as db:
             stored.update({aid: json.loads(meta) for aid, meta in db.execute("SELECT id, meta FROM articles")})
     articles = data.articles()
@@ -50,17 +50,17 @@ def test_a_record_of_the_wrong_shape_names_its_field(change, field):
 def test_a_segment_holding_a_malformed_record_is_damaged(seed_index, tmp_path):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
-    segment = store.read_manifest(index).segment_names[0]
+    segment = disk.read_manifest(index).segment_names[0]
     with sqlite3.connect(index / segment / "meta.sqlite") as db:
         aid, meta = db.execute("SELECT id, meta FROM articles").fetchone()
         db.execute("UPDATE articles SET meta = ? WHERE id = ?", (json.dumps({**json.loads(meta), "passages": "0-3"}), aid))
     # with the file's checksum updated too (as a writer's bug would leave it), only the record's type is wrong
-    raw = json.loads((index / store.MANIFEST).read_text(encoding="utf-8"))
+    raw = json.loads((index / disk.MANIFEST).read_text(encoding="utf-8"))
     altered = index / segment / "meta.sqlite"
     raw["files"][f"{segment}/meta.sqlite"] = [altered.stat().st_size, zlib.crc32(altered.read_bytes())]
-    raw["checksum"] = store.manifest_checksum(raw)
-    (index / store.MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
-    data = store.load(index)
+    raw["checksum"] = disk.manifest_checksum(raw)
+    (index / disk.MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    data = disk.load(index)
     with pytest.raises(IndexDamagedError, match=rf"{segment}/meta.sqlite: article '{aid}': passages is str") as caught:
         data.article(aid)
     assert caught.value.damaged == (segment,)

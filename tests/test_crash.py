@@ -12,10 +12,9 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
-from assistant import compaction, store
+from assistant.files import compaction, disk, durable
 from assistant.errors import IndexNotFoundError
 from assistant.indexer import build_index, merge_segments
 from conftest import MEETING_PATH, ROOT
@@ -31,7 +30,7 @@ FERRY = "---\ntitle: Ferry strike ends in Tromsø\noutlet: Nordlys\n---\nThe fer
 def _state(index_dir):
     """What a reader sees: live articles with their content hashes and passage texts; None: no index."""
     try:
-        data = store.load(index_dir)
+        data = disk.load(index_dir)
     except IndexNotFoundError:
         return None
     try:
@@ -47,8 +46,8 @@ def _disk(index_dir):
 
 
 def _named(index_dir):
-    manifest = store.read_manifest(index_dir)
-    return manifest.names() | {store.MANIFEST, ".lock"}
+    manifest = disk.read_manifest(index_dir)
+    return manifest.names() | {disk.MANIFEST, ".lock"}
 
 
 def _scenario(kind, base, memo):
@@ -95,7 +94,7 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_index(kind, tmp_pat
     prepare(template / "corpus", template / "index")
     old = _state(template / "index")
     if kind == "ivf":
-        from assistant import ann
+        from assistant.files import ann
 
         monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the seeds' passages count as a large index
 
@@ -103,12 +102,12 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_index(kind, tmp_pat
     reference = tmp_path / "reference"
     shutil.copytree(template, reference)
     with monkeypatch.context() as patch:
-        patch.setattr(store, "checkpoint", steps.append)
+        patch.setattr(durable, "checkpoint", steps.append)
         operation(reference / "corpus", reference / "index")
     new = _state(reference / "index")
     assert new != old and len(steps) >= 8, steps
     if kind == "ivf":
-        assert store.read_manifest(reference / "index").ann, "the scenario must train an IVF"
+        assert disk.read_manifest(reference / "index").ann, "the scenario must train an IVF"
 
     for n, step in enumerate(steps):
         work = tmp_path / f"crash-{n}"
@@ -121,7 +120,7 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_index(kind, tmp_pat
                 raise Crash(label)
 
         with monkeypatch.context() as patch, pytest.raises(Crash):
-            patch.setattr(store, "checkpoint", crash_at)
+            patch.setattr(durable, "checkpoint", crash_at)
             operation(work / "corpus", work / "index")
         seen = _state(work / "index")
         assert seen in (old, new), f"mixed state after a crash at {step!r}"
@@ -136,9 +135,9 @@ def test_a_rebuild_never_reuses_a_published_name(tmp_path, memo):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     build_index(corpus, tmp_path / "index", embedder=memo, progress=False)
-    first = store.read_manifest(tmp_path / "index")
+    first = disk.read_manifest(tmp_path / "index")
     build_index(corpus, tmp_path / "index", embedder=memo, progress=False, rebuild=True)
-    second = store.read_manifest(tmp_path / "index")
+    second = disk.read_manifest(tmp_path / "index")
     assert not first.names() & second.names()
     assert second.generation > first.generation and second.uid != first.uid
 

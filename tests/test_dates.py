@@ -10,7 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
 
-from assistant import Assistant, InputError, build_index, cli, lexical, storage
+from assistant import Assistant, InputError, backends, build_index, cli, lexical, storage
 from assistant.retrieval import Searcher, asks_for_recent, recency_order
 from assistant.storage import Filter, date_filter
 from conftest import CORPUS, ROOT
@@ -34,7 +34,7 @@ def corpus(tmp_path):
 
 def _searcher(corpus, where, memo) -> Searcher:
     build_index(corpus, where, embedder=memo, progress=False)
-    return Searcher(storage.locate(where).open(), memo)
+    return Searcher(backends.locate(where).open(), memo)
 
 
 def _admitted_ids(data, where: Filter) -> list[int]:
@@ -92,7 +92,7 @@ def test_a_changed_date_is_what_the_filter_sees(where, corpus, memo):
     path = corpus / "poland-price-rises.md"
     path.write_text(path.read_text().replace("published: 1987-03-29", "published: 1990-01-02"))
     build_index(corpus, where, embedder=memo, progress=False)
-    searcher = Searcher(storage.locate(where).open(), memo)
+    searcher = Searcher(backends.locate(where).open(), memo)
     hits = searcher.search("Polish food and fuel price rises", 3, where=Filter(since=dt.date(1990, 1, 1)))
     assert {h.path for h in hits} == {"poland-price-rises.md"}
     assert not searcher.search("Polish price rises", 3, where=Filter(until=dt.date(1989, 1, 1)))[0].path.startswith("poland")
@@ -150,7 +150,7 @@ def test_cli_search_and_ask_take_since_and_until(corpus, tmp_path, capsys, embed
 def test_filters_over_an_ivf_index(corpus, tmp_path, memo, monkeypatch):
     """Over IVF segments a wide filter searches IVF with a selector of the admitted ids and a
     narrow one searches its few passages exactly; both only ever return admitted passages."""
-    from assistant import ann
+    from assistant.files import ann
 
     monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the corpus's ~60 passages count as a large index
     searcher = _searcher(corpus, str(tmp_path / "index"), memo)

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, build_index, retrieve
-from assistant import ann, compaction, lexical, store
+from assistant import lexical
+from assistant.files import ann, compaction, disk
 from assistant.corpus import read_article
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from conftest import LUKASHENKO_PATH, MEETING_PATH
@@ -28,9 +29,9 @@ def _build(corpus_dir, index_dir, embedder, **kw):
 
 
 def test_round_trip(seed_index):
-    data = store.load(seed_index)
+    data = disk.load(seed_index)
     manifest = json.loads((seed_index / "manifest.json").read_text())
-    assert manifest["format"] == store.FORMAT and manifest["version"] == store.FORMAT_VERSION
+    assert manifest["format"] == disk.FORMAT and manifest["version"] == disk.FORMAT_VERSION
     assert manifest["model"]["dimension"] == 384 and manifest["model"]["id"] == "all-MiniLM-L6-v2"
     assert manifest["model"]["backend"] == "int8" and manifest["ann"] is None if "ann" in manifest else True
     articles = data.articles()
@@ -54,7 +55,7 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     index = tmp_path / "index"
     first = _build(corpus_dir, index, embedder)
     assert sorted(first.added) == sorted([LUKASHENKO_PATH, MEETING_PATH])
-    before = store.load(index)
+    before = disk.load(index)
     meeting_ids = before.article("lukashenko-to-meet-putin-on-friday").passages
     files = _files(index)
 
@@ -64,31 +65,31 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
     assert added.passages_embedded == 1 and added.sentences_embedded == 2
     assert set(added.unchanged) == {LUKASHENKO_PATH, MEETING_PATH}
     assert files < _files(index)  # the old segment is untouched; one new segment holds the ferry
-    assert len(store.read_manifest(index).segments) == 2
-    after = store.load(index)
+    assert len(disk.read_manifest(index).segments) == 2
+    after = disk.load(index)
     assert after.article("lukashenko-to-meet-putin-on-friday").passages == meeting_ids  # ids are stable
 
     (corpus_dir / "ferry.md").write_text(EXTRA.replace("Tuesday", "Wednesday"), encoding="utf-8")
     old_ferry = after.article("ferry").passages
     changed = _build(corpus_dir, index, embedder)
     assert changed.updated == ("ferry.md",) and changed.passages_embedded == 1
-    updated = store.load(index)
+    updated = disk.load(index)
     assert all(updated.is_deleted(pid) for pid in old_ferry)
     assert "Wednesday" in updated.passage(updated.article("ferry").passages[0]).text
 
     (corpus_dir / MEETING_PATH).unlink()
     removed = _build(corpus_dir, index, embedder)
     assert removed.removed == (MEETING_PATH,) and removed.passages_embedded == 0
-    final = store.load(index)
+    final = disk.load(index)
     assert final.article("lukashenko-to-meet-putin-on-friday") is None
     assert set(final.articles()) == {"ferry", "president-of-belarus-causing-trouble-for-putin"}
     assert not set(meeting_ids) & set(final.dense(embedder.encode_query("Lukashenko meets Putin on Friday"), 100))
-    counts = store.read_manifest(index).counts
+    counts = disk.read_manifest(index).counts
     assert counts.articles == 2 and counts.passages == sum(len(m.passages) for m in final.articles().values())
 
     nothing = _build(corpus_dir, index, embedder)
     assert not nothing.changed and nothing.passages_embedded == 0
-    assert store.read_manifest(index).generation == final.generation
+    assert disk.read_manifest(index).generation == final.generation
 
 
 def test_unchanged_files_are_not_even_read(corpus_dir, tmp_path, embedder, monkeypatch):
@@ -123,9 +124,9 @@ def test_small_segments_are_merged(corpus_dir, tmp_path, embedder):
     for n in range(compaction.MAX_EXACT_SEGMENTS + 1):
         (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
         merged = _build(corpus_dir, index, embedder).merged or merged
-    manifest = store.read_manifest(index)
+    manifest = disk.read_manifest(index)
     assert len(merged) == compaction.MAX_EXACT_SEGMENTS + 1 and len(manifest.segments) == 2
-    data = store.load(index)
+    data = disk.load(index)
     assert len(data.articles()) == 2 + compaction.MAX_EXACT_SEGMENTS + 1
     assert [h.passage_id for h in Assistant(index, corpus_dir).retrieve(question, 5)] == expected
 
@@ -134,9 +135,9 @@ def test_large_index_migrates_to_ivf_and_stays_correct(corpus_dir, tmp_path, emb
     monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the seeds' 18 passages count as large
     index = tmp_path / "index"
     report = _build(corpus_dir, index, embedder)
-    manifest = store.read_manifest(index)
+    manifest = disk.read_manifest(index)
     assert report.merged and manifest.ann.segments == (manifest.segments[0].name,)
-    data = store.load(index)
+    data = disk.load(index)
     assert data.ann is not None and data.ann.ntotal == manifest.counts.passages
     hits = Assistant(index, corpus_dir).retrieve("Why might Lukashenko deviate from Moscow?", 5)
     assert "Ukraine has opinion support in Belarus" in " ".join(h.text for h in hits)
@@ -144,7 +145,7 @@ def test_large_index_migrates_to_ivf_and_stays_correct(corpus_dir, tmp_path, emb
     (corpus_dir / MEETING_PATH).unlink()  # IVF cannot remove: the deletion list hides the passages
     gone = data.article("lukashenko-to-meet-putin-on-friday").passages
     _build(corpus_dir, index, embedder)
-    after = store.load(index)
+    after = disk.load(index)
     probe = after.dense(embedder.encode_query("Lukashenko will meet Putin on Friday"), 50)
     assert probe and not set(gone) & set(probe)
 
@@ -178,7 +179,7 @@ def test_an_article_that_turns_bad_keeps_its_indexed_version(corpus_dir, tmp_pat
     (corpus_dir / MEETING_PATH).write_bytes(b"")
     report = _build(corpus_dir, index, embedder)
     assert [e.path for e in report.errors] == [MEETING_PATH] and not report.removed
-    assert store.load(index).article("lukashenko-to-meet-putin-on-friday") is not None
+    assert disk.load(index).article("lukashenko-to-meet-putin-on-friday") is not None
 
 
 def test_foreign_model_or_format_is_refused(corpus_dir, tmp_path, embedder):
@@ -187,7 +188,7 @@ def test_foreign_model_or_format_is_refused(corpus_dir, tmp_path, embedder):
     manifest_path = index / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["model"]["fingerprint"] = "0123456789abcdef"
-    manifest["checksum"] = store.manifest_checksum(manifest)  # a real foreign index, not a damaged one
+    manifest["checksum"] = disk.manifest_checksum(manifest)  # a real foreign index, not a damaged one
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         _build(corpus_dir, index, embedder)
@@ -200,7 +201,7 @@ def test_foreign_model_or_format_is_refused(corpus_dir, tmp_path, embedder):
     manifest["version"] = 99
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="version 99"):
-        store.load(index)
+        disk.load(index)
 
 
 def test_missing_index_is_a_clear_error(tmp_path):
@@ -212,23 +213,23 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_crash_mid_write_leaves_the_old_index(corpus_dir, tmp_path, embedder, monkeypatch, where):
     index = tmp_path / "index"
     _build(corpus_dir, index, embedder)
-    before = store.load(index)
+    before = disk.load(index)
     (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(lexical, "save", crash) if where == "bm25" else monkeypatch.setattr(store.os, "replace", crash)
+    monkeypatch.setattr(lexical, "save", crash) if where == "bm25" else monkeypatch.setattr(disk.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         _build(corpus_dir, index, embedder)
     monkeypatch.undo()
-    after = store.load(index)
+    after = disk.load(index)
     assert after.generation == before.generation
     assert after.articles().keys() == before.articles().keys() and after.article("ferry") is None
     report = _build(corpus_dir, index, embedder)  # the next build finishes the job and tidies up
     assert report.added == ("ferry.md",)
     assert not list(index.glob(".staging-*")) and not list(index.glob(".*.tmp"))
-    named = set(store.read_manifest(index).segment_names)
+    named = set(disk.read_manifest(index).segment_names)
     assert {p.name for p in index.glob("seg-*")} <= named | {s.name for s in before.segments}
 
 
@@ -240,7 +241,7 @@ def test_retrieval_finds_the_reasons(seed_index):
     top = hits[0]
     assert top.path == LUKASHENKO_PATH and top.outlet == "ITavisen"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    data = store.load(seed_index)
+    data = disk.load(seed_index)
     for hit in hits:  # offsets point at the cleaned article text
         passage = data.passage(hit.passage_id)
         assert (hit.start, hit.end, hit.text) == (passage.start, passage.end, passage.text)
@@ -251,7 +252,7 @@ def test_vectors_of_another_backend_are_refused(corpus_dir, tmp_path, embedder):
 
     index = tmp_path / "index"
     _build(corpus_dir, index, embedder)
-    assert store.read_manifest(index).model.backend == embedder.backend == "int8"
+    assert disk.read_manifest(index).model.backend == embedder.backend == "int8"
     with pytest.raises(IndexMismatchError, match="ASSISTANT_BACKEND=int8"):
         _build(corpus_dir, index, Embedder(backend="float32"))
 
@@ -275,10 +276,10 @@ def test_merging_can_wait_for_later(corpus_dir, tmp_path, embedder):
     for n in range(compaction.MAX_EXACT_SEGMENTS + 1):
         (corpus_dir / f"ferry-{n}.md").write_text(EXTRA.replace("Tuesday", f"day {n}"), encoding="utf-8")
         assert not _build(corpus_dir, index, embedder, paths=[f"ferry-{n}.md"], merge=False).merged
-    assert len(store.read_manifest(index).segments) == compaction.MAX_EXACT_SEGMENTS + 2
-    before = store.load(index).articles().keys()
+    assert len(disk.read_manifest(index).segments) == compaction.MAX_EXACT_SEGMENTS + 2
+    before = disk.load(index).articles().keys()
     assert len(merge_segments(index)) == compaction.MAX_EXACT_SEGMENTS + 2  # all of them: none is under an IVF
-    assert len(store.read_manifest(index).segments) == 1 and store.load(index).articles().keys() == before
+    assert len(disk.read_manifest(index).segments) == 1 and disk.load(index).articles().keys() == before
     assert merge_segments(index) == ()
 
 
@@ -287,10 +288,10 @@ def test_words_of_removed_articles_are_no_longer_known(corpus_dir, tmp_path, emb
     (corpus_dir / "ferry.md").write_text(EXTRA, encoding="utf-8")
     _build(corpus_dir, index, embedder)
     stem = lexical.tokenize(["Nordmann"])[0][0]
-    assert store.load(index).knows(stem)
+    assert disk.load(index).knows(stem)
     (corpus_dir / "ferry.md").unlink()
     _build(corpus_dir, index, embedder)  # the ferry's segment keeps its vocabulary; its passages are deleted
-    assert not store.load(index).knows(stem)
+    assert not disk.load(index).knows(stem)
 
 
 @settings(max_examples=60, deadline=None)

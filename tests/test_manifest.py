@@ -7,14 +7,14 @@ import shutil
 
 import pytest
 
-from assistant import store
+from assistant.files import disk
 from assistant.errors import IndexDamagedError
-from assistant.manifest import AnnEntry, Manifest
+from assistant.files.manifest import AnnEntry, Manifest
 
 
 def test_the_published_json_reads_back_field_for_field(seed_index):
-    raw = json.loads((seed_index / store.MANIFEST).read_text(encoding="utf-8"))
-    manifest = store.read_manifest(seed_index)
+    raw = json.loads((seed_index / disk.MANIFEST).read_text(encoding="utf-8"))
+    manifest = disk.read_manifest(seed_index)
     assert manifest.to_json() == {k: v for k, v in raw.items() if k != "checksum"}
     assert manifest.names() == set(manifest.segment_names) and manifest.files
     with_ann = manifest.replace(ann=AnnEntry("ann-000002-0a1b2c3d.faiss", tuple(manifest.segment_names), 64, 8))
@@ -35,10 +35,10 @@ def test_the_published_json_reads_back_field_for_field(seed_index):
 def test_a_field_of_the_wrong_type_is_damage_named_by_the_field(seed_index, tmp_path, change, field):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
-    raw = json.loads((index / store.MANIFEST).read_text(encoding="utf-8"))
+    raw = json.loads((index / disk.MANIFEST).read_text(encoding="utf-8"))
     change(raw)
-    raw["checksum"] = store.manifest_checksum(raw)  # well-formed JSON with a valid checksum: only the type is wrong
-    (index / store.MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    raw["checksum"] = disk.manifest_checksum(raw)  # well-formed JSON with a valid checksum: only the type is wrong
+    (index / disk.MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(IndexDamagedError, match="malformed") as caught:
-        store.read_manifest(index)
+        disk.read_manifest(index)
     assert field in str(caught.value)

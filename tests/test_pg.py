@@ -14,7 +14,7 @@ import time
 import psycopg
 import pytest
 
-from assistant import build_index, storage
+from assistant import backends, build_index
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.pg import writer
 from assistant.pg.schema import SCHEMA
@@ -32,7 +32,7 @@ class Crash(BaseException):
 def _state(url):
     """Live articles with hashes and passage texts, the counts and the BM25 statistics; None: no index."""
     try:
-        data = storage.locate(url).open()
+        data = backends.locate(url).open()
     except IndexNotFoundError:
         return None
     articles = data.articles()
@@ -138,7 +138,7 @@ def test_foreign_model_or_format_is_refused(tmp_path, pg_url, memo):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"UPDATE {SCHEMA}.meta SET value = jsonb_set(value, '{{version}}', '99')")
     with pytest.raises(IndexMismatchError, match="version 99.*--rebuild"):
-        storage.locate(pg_url).open()
+        backends.locate(pg_url).open()
 
 
 def test_an_unreachable_database_is_one_clear_error(tmp_path):
@@ -192,7 +192,7 @@ def test_maxscore_top_k_is_the_full_bm25_aggregate(tmp_path, pg_url, memo):
     for path in sorted((ROOT / "bench" / "data" / "reuters").glob("*.md")):
         shutil.copy(path, corpus / path.name)
     build_index(corpus, pg_url, embedder=memo, progress=False)
-    data = storage.locate(pg_url).open()
+    data = backends.locate(pg_url).open()
     questions = ["What did the Polish government decide about food and fuel prices?", "cocoa buffer stock rules",
                  "Why might Lukashenko deviate from Moscow?", "said the company", "GM second quarter car output",
                  "supercomputer sale to India", "the price of platinum in 1991", "Noranda mine Quebec help"]

@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
 
-from assistant import Assistant, build_index, lexical, storage
+from assistant import Assistant, backends, build_index, lexical
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.retrieval import Searcher
 from conftest import CORPUS, LUKASHENKO_PATH, MEETING_PATH, ROOT
@@ -31,7 +31,7 @@ def _build(corpus, where, memo, **kw):
 
 
 def _open(where):
-    return storage.locate(where).open()
+    return backends.locate(where).open()
 
 
 def test_build_search_and_answer(where, corpus, memo):
@@ -65,7 +65,7 @@ def test_add_change_remove_are_seen_by_a_running_assistant(where, corpus, memo):
     assert reader.ask("How did the ferry strike in Tromsø end?").abstained
     (corpus / "ferry.md").write_text(FERRY, encoding="utf-8")
     assert _build(corpus, where, memo, paths=["ferry.md"]).added == ("ferry.md",)
-    assert storage.locate(where).published() != before
+    assert backends.locate(where).published() != before
     answer = reader.ask("How did the ferry strike in Tromsø end?")
     assert not answer.abstained and answer.citations[0].hit.title == "Ferry strike ends in Tromsø"
     old_ids = reader.searcher().data.article("ferry").passages
@@ -126,16 +126,16 @@ def test_backends_rank_alike(corpus, tmp_path, pg_url, memo):
 
 def test_missing_foreign_model_and_rebuild(where, corpus, memo):
     with pytest.raises(IndexNotFoundError, match="python -m assistant index"):
-        storage.locate(where).published()
+        backends.locate(where).published()
     _build(corpus, where, memo)
     from assistant.embedding import Embedder
 
     with pytest.raises(IndexMismatchError, match="ASSISTANT_BACKEND=int8"):
         _build(corpus, where, Embedder(backend="float32"))
-    generation = storage.locate(where).info().generation
+    generation = backends.locate(where).info().generation
     report = _build(corpus, where, memo, rebuild=True)
-    assert report.rebuilt and storage.locate(where).info().generation == generation + 1
-    assert storage.locate(where).info().articles == 2
+    assert report.rebuilt and backends.locate(where).info().generation == generation + 1
+    assert backends.locate(where).info().articles == 2
 
 
 def test_a_names_swapped_spelling_is_found(where, corpus, memo):

@@ -14,7 +14,7 @@ writes: `article_from` returns the bytes and the suffix to save them under.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import SourceError
@@ -24,31 +24,7 @@ HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
 SOURCE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 _OTHER_SCHEME = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*://|(?:data|javascript|mailto|file):)")  # ftp://, file:…
-MAX_SOURCE_BYTES = 10 * 2**20  # a news page with inline scripts and styles is 0.5–3 MB; a PDF report a few MB
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What was read off a page or document, before it is written as a corpus article."""
-
-    title: str | None
-    paragraphs: tuple[str, ...]
-    outlet: str | None = None
-    published: str | None = None  # YYYY-MM-DD, only when the source states it
-    author: str | None = None
-    url: str | None = None
-
-    def markdown(self, label: str) -> bytes:
-        """The corpus file: front matter and paragraphs (library.pasted_article_bytes writes it)."""
-        from ..library import pasted_article_bytes
-
-        if not self.paragraphs:
-            raise SourceError(label, "no article text was found in it")
-        title = self.title or ""
-        if not title.strip():
-            raise SourceError(label, "it has no title (no <title>, heading or document title)")
-        return pasted_article_bytes(title, "\n\n".join(self.paragraphs), outlet=self.outlet or "",
-                                    published=self.published or "", url=self.url or "", author=self.author or "")
+from .extracted import MAX_SOURCE_BYTES, Extracted  # noqa: E402,F401 (part of this package's API)
 
 
 def is_link(source: str) -> bool:

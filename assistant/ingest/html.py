@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from ..errors import SourceError
-from . import Extracted
+from .extracted import Extracted
 
 # htmldate (inside trafilatura): prefer the original publication date to a later update, and
 # look in the byline and the page's text too ("2 April 2024") when no tag gives it. A page

@@ -13,7 +13,7 @@ import re
 import statistics
 
 from ..errors import SourceError
-from . import Extracted
+from .extracted import Extracted
 
 _HYPHENATED = re.compile(r"(\w)-$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")

@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from ..errors import SourceError
-from . import MAX_SOURCE_BYTES
+from .extracted import MAX_SOURCE_BYTES
 
 TIMEOUT = 10.0  # seconds, for the connection and for each read
 MAX_REDIRECTS = 5

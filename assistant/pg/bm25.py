@@ -13,16 +13,11 @@ common terms' bound, the full aggregate runs instead. Measured at 100k passages:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .. import lexical
 from ..storage import EVERYTHING, Filter
 from .schema import SCHEMA
-
-if TYPE_CHECKING:  # the store imports this module; the name is for the annotation only
-    from .store import PgStore
 
 ESSENTIAL_DF_SHARE = 0.1  # terms in at most this share of passages are read whole (0.05: 15% fall back; 0.2: slower)
 _WEIGHT = "i.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.length / %(average)s))"
@@ -62,7 +57,7 @@ _ADMITTED = f"""SELECT ps.id FROM {SCHEMA}.passages ps JOIN {SCHEMA}.articles a 
 class PgLexical:
     """BM25 of one query; the ranked list is fetched once, as deep as first asked for."""
 
-    def __init__(self, store: "PgStore", tokens: list[str], where: Filter = EVERYTHING):
+    def __init__(self, store, tokens: list[str], where: Filter = EVERYTHING):  # store: the pg.store.PgStore searched
         self.store = store
         self.where = where
         self.terms = list(dict.fromkeys(tokens))  # a repeated query word counts once, as in the file store

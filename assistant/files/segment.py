@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical
-from .storage import day_number
-from .errors import REPAIR, IndexDamagedError
-from .types import ArticleMeta, StoredPassage
+from .. import lexical
+from . import durable
+from ..storage import day_number
+from ..errors import REPAIR, IndexDamagedError
+from ..types import ArticleMeta, StoredPassage
 
 _SCHEMA = """
 CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, size INTEGER, mtime_ns INTEGER,
@@ -40,9 +41,8 @@ CREATE TABLE passages (id INTEGER PRIMARY KEY, article_id TEXT, ordinal INTEGER,
 def write(directory: Path, articles: list[ArticleMeta], passages: list[StoredPassage], titles: dict[str, str],
           vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
     """Write a segment; `passages` in ascending id order, `vectors` and sentence rows to match."""
-    from .store import checkpoint  # store imports this module; a crash-point test patches store.checkpoint
 
-    checkpoint(f"mkdir {directory.name}")
+    durable.checkpoint(f"mkdir {directory.name}")
     directory.mkdir(parents=True)
     ids = np.array([p.id for p in passages], dtype=np.int64)
     if len(ids) > 1 and not (np.diff(ids) > 0).all():
@@ -52,9 +52,9 @@ def write(directory: Path, articles: list[ArticleMeta], passages: list[StoredPas
               "sentences": np.ascontiguousarray(sentence_vectors, dtype=np.float16),
               "sentence_offsets": np.concatenate(([0], np.cumsum(counts))).astype(np.int64)}
     for name, array in arrays.items():
-        checkpoint(f"write {directory.name}/{name}.npy")
+        durable.checkpoint(f"write {directory.name}/{name}.npy")
         np.save(directory / f"{name}.npy", array)
-    checkpoint(f"write {directory.name}/meta.sqlite")
+    durable.checkpoint(f"write {directory.name}/meta.sqlite")
     db = sqlite3.connect(directory / "meta.sqlite")
     try:
         db.executescript(_SCHEMA)
@@ -67,11 +67,11 @@ def write(directory: Path, articles: list[ArticleMeta], passages: list[StoredPas
         db.commit()
     finally:
         db.close()
-    checkpoint(f"write {directory.name}/bm25")
+    durable.checkpoint(f"write {directory.name}/bm25")
     lexical.save(lexical.build([f"{titles[p.article_id]}\n{p.text}" for p in passages]), directory / "bm25")
     for path in sorted(directory.rglob("*")):
         if path.is_file():
-            checkpoint(f"fsync {directory.name}/{path.name}")
+            durable.checkpoint(f"fsync {directory.name}/{path.name}")
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ann, store
+from . import ann, disk, durable
 from .manifest import AnnEntry, Manifest, SegmentEntry
 from .segment import Segment
 
@@ -90,10 +90,10 @@ def merge(index_dir: Path, manifest: Manifest, names: list[str], *, with_ann: bo
     all_ids = np.concatenate(ids)
     if len(all_ids) > 1 and not (np.diff(all_ids) > 0).all():
         raise AssertionError("segments to merge must hold ascending passage ids")
-    name = store.unique_name("seg", generation, "-merged")
+    name = durable.unique_name("seg", generation, "-merged")
     titles = {a.id: a.title for a in articles}
     merged_vectors = np.concatenate(vectors)
-    store.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
+    disk.write_segment(index_dir, name, articles=articles, passages=passages, titles=titles,
                         vectors=merged_vectors, sentence_vectors=np.concatenate(sentences))
     kept = [s for s in manifest.segments if s.name not in names]
     position = next(i for i, s in enumerate(manifest.segments) if s.name in names)
@@ -101,8 +101,8 @@ def merge(index_dir: Path, manifest: Manifest, names: list[str], *, with_ann: bo
     remaining = np.setdiff1d(deleted, np.concatenate([segment.ids for segment in segments]))
     deleted_file = None
     if len(remaining):
-        deleted_file = store.unique_name("deleted", generation, "-merged.npy")
-        store.write_array(index_dir, deleted_file, remaining)
+        deleted_file = durable.unique_name("deleted", generation, "-merged.npy")
+        durable.write_array(index_dir, deleted_file, remaining)
     result = manifest.replace(segments=new_segments, deleted=deleted_file)
     if with_ann:
         result = result.replace(ann=_ann_over(index_dir, generation, name, merged_vectors, all_ids))
@@ -113,6 +113,6 @@ def _ann_over(index_dir: Path, generation: int, segment: str, vectors: np.ndarra
     """Train, tune and write an IVF index over one segment's vectors; its manifest entry."""
     index = ann.build([vectors], [ids])
     nprobe = ann.tune_nprobe(index, vectors)
-    file = store.unique_name("ann", generation, ".faiss")
-    store.write_ann(index_dir, file, index)
+    file = durable.unique_name("ann", generation, ".faiss")
+    disk.write_ann(index_dir, file, index)
     return AnnEntry(file, (segment,), int(index.nlist), int(nprobe))

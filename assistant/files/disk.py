@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ann
-from .errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from . import ann, durable, segment
+from ..errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
                         manifest_checksum, record_files)
 from .manifest import Manifest
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
-from .storage import ModelInfo, check_same_model
+from .view import Index
+from ..storage import ModelInfo, check_same_model
 
 FORMAT = "news-assistant-index"
 FORMAT_VERSION = 4  # 3: the manifest records every file's size and CRC-32; 4: BM25 postings, not bm25s scores
@@ -106,7 +107,6 @@ def open_manifest(index_dir: Path, manifest: Manifest):
 
 def _open(index_dir: Path, manifest: Manifest, open_segments: dict, reuse):
     """The Index of `manifest`; every file it opens for the first time is checked first."""
-    from .index import Index
 
     same_ann = reuse is not None and reuse.manifest.ann and manifest.ann and reuse.manifest.ann.file == manifest.ann.file
     fresh = {name for name in manifest.segment_names if name not in open_segments}
@@ -134,23 +134,6 @@ def _open(index_dir: Path, manifest: Manifest, open_segments: dict, reuse):
     return Index(manifest, segments, deleted, ann_index, str(index_dir))
 
 
-def checkpoint(step: str) -> None:
-    """Called before every write, fsync and rename of an index update.
-
-    It does nothing; crash-point tests replace it with one that raises at the Nth step,
-    the way SQLite tests its journal, to check that every prefix of an update is harmless.
-    """
-
-
-def unique_name(prefix: str, generation: int, suffix: str = "") -> str:
-    """A file or segment name no manifest has used: the generation plus a random tag.
-
-    The generation alone is not enough: a rebuild of an unreadable index starts counting
-    again, and a reused name would be overwritten while a published manifest names it.
-    """
-    return f"{prefix}-{generation:06d}-{secrets.token_hex(4)}{suffix}"
-
-
 def last_generation(index_dir: Path) -> int:
     """The generation of the published manifest, 0 when there is none or it is unreadable."""
     try:
@@ -159,53 +142,22 @@ def last_generation(index_dir: Path) -> int:
         return 0
 
 
-def _fsync_dir(path: Path) -> None:
-    checkpoint(f"fsync {path.name}/")
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
 
 def write_segment(index_dir: Path, name: str, **parts) -> None:
     """Write segment `name` (see segment.write) under a staging name, then rename it into place."""
-    from . import segment
-
     if (index_dir / name).exists():  # names are unique (unique_name): never replace a published file
         raise FileExistsError(index_dir / name)
     staging = index_dir / f".staging-{name}"
     shutil.rmtree(staging, ignore_errors=True)
     segment.write(staging, **parts)
-    checkpoint(f"rename {name}")
+    durable.checkpoint(f"rename {name}")
     os.rename(staging, index_dir / name)
 
-
-def _write_file(index_dir: Path, name: str, write) -> None:
-    """`write(path)` under a staging name, fsync it, rename it into place; never over a published file."""
-    if (index_dir / name).exists():
-        raise FileExistsError(index_dir / name)
-    staging = index_dir / f".staging-{name}"
-    checkpoint(f"write {name}")
-    write(staging)
-    checkpoint(f"fsync {name}")
-    with staging.open("rb") as fh:
-        os.fsync(fh.fileno())
-    checkpoint(f"rename {name}")
-    os.rename(staging, index_dir / name)
-
-
-def write_array(index_dir: Path, name: str, array: np.ndarray) -> None:
-    _write_file(index_dir, name, lambda path: _save_npy(path, array))
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with path.open("wb") as fh:
-        np.save(fh, array)
 
 
 def write_ann(index_dir: Path, name: str, index) -> None:
-    _write_file(index_dir, name, lambda path: ann.save(index, path))
+    durable.write_file(index_dir, name, lambda path: ann.save(index, path))
+
 
 
 def publish(index_dir: Path, manifest: Manifest) -> None:
@@ -219,17 +171,17 @@ def publish(index_dir: Path, manifest: Manifest) -> None:
     body = manifest.to_json()
     body["checksum"] = manifest_checksum(body)
     tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-    checkpoint("write manifest")
+    durable.checkpoint("write manifest")
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump(body, fh, ensure_ascii=False, indent=1)
         fh.flush()
-        checkpoint("fsync manifest")
+        durable.checkpoint("fsync manifest")
         os.fsync(fh.fileno())
-    _fsync_dir(index_dir)  # the new files' names are durable before the manifest names them
-    checkpoint("replace manifest")
+    durable.fsync_dir(index_dir)  # the new files' names are durable before the manifest names them
+    durable.checkpoint("replace manifest")
     os.replace(tmp, index_dir / MANIFEST)
-    _fsync_dir(index_dir)
-    checkpoint("remove unreferenced")
+    durable.fsync_dir(index_dir)
+    durable.checkpoint("remove unreferenced")
     remove_unreferenced(index_dir, manifest.names())
 
 
