@@ -37,9 +37,9 @@ STATUS_LIST = 50
 
 
 def cmd_status(args) -> int:
-    from . import storage
+    from . import backends
 
-    location = storage.locate(args.index)
+    location = backends.locate(args.index)
     if args.verify and not _verified(args.index):
         return 2
     info = location.info()
@@ -70,10 +70,10 @@ def cmd_status(args) -> int:
 
 def _verified(index: str) -> bool:
     """Every byte of an index directory against the checksums its manifest records."""
-    from . import storage
+    from . import backends
     from .errors import REPAIR
 
-    verified = storage.locate(index).verify()
+    verified = backends.locate(index).verify()
     if verified is None:
         print("--verify checks index directories; PostgreSQL checksums its own pages.", file=sys.stderr)
         return True
@@ -88,11 +88,12 @@ def _verified(index: str) -> bool:
 
 
 def cmd_search(args) -> int:
+    from .render import hit_dict
     from .service import Assistant
 
     hits = Assistant(args.index, model=args.model).retrieve(args.question, args.k, since=args.since, until=args.until)
     if args.json:
-        print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False, default=str))  # dates: YYYY-MM-DD
+        print(json.dumps([hit_dict(h) for h in hits], indent=2, ensure_ascii=False, default=str))  # dates: YYYY-MM-DD
         return 0
     if not hits:
         print("No passages found.")

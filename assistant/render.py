@@ -1,6 +1,7 @@
 """Answers as Markdown (answer + numbered sources with cited sentences marked) and as JSON."""
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -11,14 +12,37 @@ from .dates import iso
 from .retrieval import Hit
 
 
-def _marked(citation: Citation, before: str, after: str, escape=lambda text: text) -> str:
-    """The passage, escaped, with each cited sentence between `before` and `after`."""
+def _marked(citation: Citation, before: str, after: str, escape=lambda text: text,
+            short: tuple[int, int] | None = None, strong: tuple[str, str] = ("", "")) -> str:
+    """The passage, escaped, with each cited sentence between `before` and `after`, and the
+    characters `short` (the short answer, inside a cited sentence) between `strong`'s two."""
     text, out, cursor = citation.hit.text, [], 0
+
+    def piece(start: int, end: int) -> str:
+        if short is None or not start <= short[0] < short[1] <= end:
+            return escape(text[start:end])
+        return (escape(text[start:short[0]]) + strong[0] + escape(text[short[0]:short[1]]) + strong[1]
+                + escape(text[short[1]:end]))
+
     for start, end in citation.spans:
-        out += [escape(text[cursor:start]), before, escape(text[start:end]), after]
+        out += [escape(text[cursor:start]), before, piece(start, end), after]
         cursor = end
     out.append(escape(text[cursor:]))
     return "".join(out)
+
+
+def short_text(answer: Answer) -> str | None:
+    """The short answer as it leads the answer: capitalised, ending like a sentence."""
+    short = answer.short_answer
+    if short is None:
+        return None
+    text = short.text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def _span_of(answer: Answer, citation: Citation) -> tuple[int, int] | None:
+    short = answer.short_answer
+    return (short.start, short.end) if short and short.number == citation.number else None
 
 
 def marked_passage(citation: Citation, mark: str = "**") -> str:
@@ -34,7 +58,8 @@ def source_line(citation: Citation) -> str:
 
 
 def to_markdown(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    short = short_text(answer)
+    lines = [f"**{short}** {answer.text}" if short else answer.text, ""]
     if answer.rewritten:
         lines += [f"_Searched for: {answer.query}_", ""]
     if answer.abstained:
@@ -50,8 +75,19 @@ def to_markdown(answer: Answer) -> str:
     return "\n".join(lines).strip()
 
 
+def hit_dict(hit: Hit) -> dict:
+    """A hit as JSON shows it: everything but the store's internal passage id, which a rebuild or
+    a repair renumbers (the same answer prints the same bytes before and after)."""
+    data = asdict(hit)
+    del data["passage_id"]
+    return data
+
+
 def to_dict(answer: Answer) -> dict:
     data = asdict(answer)
+    data["hits"] = [hit_dict(h) for h in answer.hits]
+    for citation, shown in zip(answer.citations, data["citations"]):
+        shown["hit"] = hit_dict(citation.hit)
     data["rewritten"] = answer.rewritten
     return data
 
@@ -66,7 +102,8 @@ def to_api(answer: Answer) -> dict:
     """The answer as the /chat API returns it: what a script needs, without scoring internals."""
     return {
         "question": answer.question, "query": answer.query, "text": answer.text, "abstained": answer.abstained,
-        "confidence": round(answer.confidence, 4),
+        "confidence": round(answer.confidence, 4), "covered": answer.covered,
+        "short_answer": asdict(answer.short_answer) if answer.short_answer else None,
         "citations": [dict(_source(c.hit), number=c.number, cited=[c.hit.text[s:e] for s, e in c.spans],
                            spans=[list(span) for span in c.spans], speakers=list(c.speakers)) for c in answer.citations],
         "closest": [_source(h) for h in answer.hits[:3]] if answer.abstained else [],
@@ -91,13 +128,40 @@ def escape_markdown(text: str) -> str:
     return _ADDRESS.sub("\u200b", text)
 
 
+_CITED = re.compile(r"\[(\d+)\]")
+_ESCAPED = re.compile(r"\\([\\`*_~|#()!:])")
+
+
+def unescape_markdown(text: str) -> str:
+    """The text `escape_markdown` was given (the chat shows the reader's questions escaped)."""
+    return html.unescape(_ESCAPED.sub(r"\1", text.replace("\u200b", "")))
+
+
 def _quote(text: str) -> str:
     return "\n>\n".join(f"> {paragraph}" for paragraph in text.split("\n\n"))
 
 
-def highlighted(citation: Citation) -> str:
-    """The cited passage as a Markdown block quote with its cited sentences in <mark>."""
-    return _quote(_marked(citation, "<mark>", "</mark>", escape_markdown))
+def highlighted(citation: Citation, short: tuple[int, int] | None = None) -> str:
+    """The cited passage as a Markdown block quote with its cited sentences in <mark> and the
+    short answer (`short`, its characters in the passage) in bold."""
+    return _quote(_marked(citation, "<mark>", "</mark>", escape_markdown, short, ("<strong>", "</strong>")))
+
+
+def anchor(answer: Answer, number: int) -> str:
+    """The id of citation `number`'s passage where the page shows this answer's sources."""
+    token = hashlib.sha1(f"{answer.question}\n{answer.text}".encode()).hexdigest()[:10]
+    return f"src-{token}-{number}"
+
+
+def chat_text(answer: Answer, shown: str | None = None) -> str:
+    """The answer as the chat shows it (inert Markdown): the short answer in bold, then the text,
+    each citation [n] a link to its passage in the sources (web.JS_HEAD follows it there)."""
+    short = short_text(answer)
+    body = escape_markdown(answer.text if shown is None else shown)
+    numbers = {c.number for c in answer.citations}
+    body = _CITED.sub(lambda m: f"[\\[{m.group(1)}\\]](#{anchor(answer, int(m.group(1)))})"
+                      if int(m.group(1)) in numbers else m.group(0), body)
+    return f"**{escape_markdown(short)}** {body}" if short else body
 
 
 def _where(hit: Hit) -> str:
@@ -110,8 +174,9 @@ def chat_sources(answer: Answer) -> str:
     """The collapsible Sources message under an answer: each cited passage, cited sentences marked."""
     blocks = []
     for c in answer.citations:
-        heading = f"**[{c.number}] {escape_markdown(c.hit.title)}** — {escape_markdown(_where(c.hit))}"
-        blocks.append(f"{heading}\n\n{highlighted(c)}")
+        heading = (f'**<span id="{anchor(answer, c.number)}-chat">[{c.number}]</span> {escape_markdown(c.hit.title)}** '
+                   f"— {escape_markdown(_where(c.hit))}")
+        blocks.append(f"{heading}\n\n{highlighted(c, _span_of(answer, c))}")
     return "\n\n".join(blocks)
 
 
@@ -132,12 +197,12 @@ def sources_panel(answer: Answer) -> str:
         return "\n\n".join(lines)
     for c in answer.citations:
         hit = c.hit
-        lines.append(f"#### [{c.number}] {escape_markdown(hit.title)}")
+        lines.append(f'#### <span id="{anchor(answer, c.number)}">[{c.number}]</span> {escape_markdown(hit.title)}')
         detail = [escape_markdown(_where(hit)), f"file `{hit.path}`"]
         if c.speakers:
             detail.append("quoting " + escape_markdown(", ".join(c.speakers)))
         if hit.url and hit.url.startswith(("https://", "http://")):  # never a javascript: link
             detail.append(f"[original article]({hit.url.replace('(', '%28').replace(')', '%29')})")
         lines.append(" · ".join(detail))
-        lines.append(highlighted(c))
+        lines.append(highlighted(c, _span_of(answer, c)))
     return "\n\n".join(lines)

@@ -35,7 +35,37 @@ CSS = """
   background: var(--background-fill-secondary); }
 #chat button:has(.example-text):hover { border-color: var(--color-accent); }
 #sources-panel blockquote { border-left: 3px solid #cbd5e1; margin-left: 0; padding-left: 10px; color: #334155; }
+.cited-flash { outline: 2px solid var(--color-accent); border-radius: 4px; transition: outline 0.3s; }
+#articles-table th, #articles-table th * { white-space: nowrap; word-break: keep-all; }
 """
+
+
+# A citation [n] links to #src-…-n: its passage in the sources panel (the latest answer), else in the
+# Sources list under its own answer, opened if folded. Scrolled to and flashed, never navigated to.
+JS_HEAD = """<script>
+function showCited(target) {
+  const block = target.closest("h1, h2, h3, h4, h5, p, li") || target;
+  block.scrollIntoView({behavior: "smooth", block: "start"});
+  block.classList.add("cited-flash");
+  setTimeout(() => block.classList.remove("cited-flash"), 1600);
+}
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#src-"]');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const id = link.getAttribute("href").slice(1);
+  const target = document.getElementById(id) || document.getElementById(id + "-chat");
+  if (target) return showCited(target);
+  // an earlier answer: its own folded "Sources (n)" list, the first after the link, opened
+  const titles = [...document.querySelectorAll("#chat .thought-group .title")]
+    .filter((t) => t.innerText.trim().startsWith("Sources (")
+      && (link.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING));
+  if (!titles.length) return;
+  titles[0].click();
+  setTimeout(() => { const opened = document.getElementById(id + "-chat"); if (opened) showCited(opened); }, 400);
+}, true);
+</script>"""
 
 
 def answerable_examples(assistant: Assistant, candidates=EXAMPLES) -> list[str]:
@@ -50,7 +80,7 @@ def _messages(gr, answer: Answer, shown: str, done: bool = True) -> list:
         messages.append(gr.ChatMessage(
             content="A follow-up leans on the conversation, so it was searched together with the names from earlier turns.",
             metadata={"title": f"Searched for: {answer.query}", "status": "done"}))
-    messages.append(gr.ChatMessage(content=render.escape_markdown(shown)))
+    messages.append(gr.ChatMessage(content=render.chat_text(answer, shown)))
     if done and answer.abstained and answer.hits:
         messages.append(gr.ChatMessage(content=render.closest_passages(answer),
                                        metadata={"title": "Closest passages (they do not answer it)", "status": "done"}))
@@ -58,6 +88,18 @@ def _messages(gr, answer: Answer, shown: str, done: bool = True) -> list:
         messages.append(gr.ChatMessage(content=render.chat_sources(answer),
                                        metadata={"title": f"Sources ({len(answer.citations)})", "status": "done"}))
     return messages
+
+
+def _inert_questions(gr):
+    """gr.ChatInterface showing the reader's question as typed: Markdown or HTML in it stays text
+    (an image in a question was fetched by the browser). The chat function still gets it raw."""
+    class ChatInterface(gr.ChatInterface):
+        def _append_message_to_history(self, message, history, role="user"):
+            if role == "user" and isinstance(message, str):
+                message = render.escape_markdown(message)
+            return super()._append_message_to_history(message, history, role)
+
+    return ChatInterface
 
 
 def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
@@ -70,9 +112,10 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             yield [gr.ChatMessage(content="Type a question about the articles.")], PANEL_EMPTY
             return
         try:
-            answer = assistant.ask(question, history=history_pairs(history), since=since, until=until)
-        except InputError as exc:  # a bad date is said in the chat, where the reader looks
-            yield [gr.ChatMessage(content=f"Date range: {render.escape_markdown(str(exc))}")], PANEL_EMPTY
+            earlier = [(render.unescape_markdown(q), a) for q, a in history_pairs(history)]  # shown escaped
+            answer = assistant.ask(question, history=earlier, since=since, until=until)
+        except InputError as exc:  # a bad date or an overlong question is said in the chat, where the reader looks
+            yield [gr.ChatMessage(content=render.escape_markdown(str(exc)))], PANEL_EMPTY
             return
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
@@ -109,7 +152,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
                 panel = gr.Markdown(PANEL_EMPTY, elem_id="sources-panel", render=False)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        gr.ChatInterface(
+                        _inert_questions(gr)(
                             respond,
                             chatbot=gr.Chatbot(elem_id="chat", height="68vh", allow_tags=False, show_label=False,
                                                placeholder="**Ask about the articles.** Every sentence of the answer cites the passage it comes from."),
@@ -139,4 +182,4 @@ def launch_options() -> dict:
 
     theme = gr.themes.Soft(primary_hue="blue", font=["system-ui", "Segoe UI", "sans-serif"],
                            font_mono=["ui-monospace", "monospace"])  # local fonts: nothing fetched
-    return {"theme": theme, "css": CSS, "max_file_size": UPLOAD_LIMIT, "footer_links": ["api"]}
+    return {"theme": theme, "css": CSS, "head": JS_HEAD, "max_file_size": UPLOAD_LIMIT, "footer_links": ["api"]}

@@ -104,7 +104,9 @@ def articles_tab(gr, demo, assistant: Assistant):
             return (_not("added", exc), *refresh())
         return (_added(info, report), *refresh())
 
-    def remove(article_id):
+    def remove(article_id, confirmed=True):
+        if article_id and not confirmed:  # the reader said no in the browser's confirm dialog: nothing changes
+            return (gr.skip(),) * 4
         if not article_id:
             return ("Choose an article to remove.", *refresh())
         try:
@@ -161,6 +163,8 @@ def articles_tab(gr, demo, assistant: Assistant):
         with gr.Row():
             choice = gr.Dropdown(label="Remove an article", choices=[], elem_id="remove-choice", scale=3)
             remove_button = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+            # what the browser's confirm dialog answered (throwing from it instead failed every output)
+            confirmed = gr.Checkbox(value=False, visible=False)
     listing = [table, choice, status]
     added = lambda shown: "**Added**" in shown  # noqa: E731
     link_button.click(add_url, link, [message, *listing], api_name="add_url").then(
@@ -172,9 +176,8 @@ def articles_tab(gr, demo, assistant: Assistant):
     text_button.click(add_text, form, [message, *listing], api_name="add_text").then(
         lambda shown: [("" if added(shown) else gr.skip()) for _ in form],  # clear once added
         message, form, api_visibility="private")
-    remove_button.click(remove, choice, [message, *listing], api_visibility="private",
-                        js="(id) => { if (id && !confirm('Remove this article and its file from the corpus?')) "
-                           "throw new Error('cancelled'); return id; }")
+    remove_button.click(remove, [choice, confirmed], [message, *listing], api_visibility="private",
+                        js="(id, ok) => [id, !!id && confirm('Remove this article and its file from the corpus?')]")
     tab.select(refresh, None, listing, api_visibility="undocumented")
     demo.load(refresh, None, listing, api_name="list_articles")
     return remove_by_id

@@ -206,3 +206,93 @@ def test_removing_an_article_asks_first(page, live_app):
     page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Removed')",
                            timeout=30_000)
     assert not (live_app.corpus / "ferry-note.md").exists()
+
+
+def test_cancelling_a_removal_changes_nothing_on_the_page(page, live_app):
+    """Dismissing the confirmation leaves the table, the list and the message as they were: no
+    "Error" badge (the dialog's cancel used to throw, which failed every output)."""
+    page.get_by_role("tab", name="Articles").click()
+    page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Lukashenko')")
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option").first.click()
+    before = page.inner_text("#articles-table")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#remove")
+    page.wait_for_timeout(1500)
+    assert page.locator(".error, [class*=error]").filter(has_text="Error").count() == 0
+    assert page.inner_text("#articles-table") == before
+    assert page.locator("#remove-choice input").input_value()  # the choice stays, ready to remove or change
+
+
+def test_a_question_is_shown_as_typed_never_rendered(page):
+    """Markdown or HTML typed into the question stays text in the user's bubble: no image is
+    fetched, no bold, no tag; the question is still answered as asked."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url) if "pixel.example" in request.url else None)
+    page.fill("#question textarea", "Who is Tom Røseth? ![x](http://pixel.example/img.png) **loud** <b>tag</b>")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => { const p = document.querySelector('#sources-panel');"
+                           " return p && p.innerText.includes('loud') && /\\[1\\]|Not covered/.test(p.innerText); }",
+                           timeout=60_000)
+    bubble = page.locator("#chat .user").last
+    assert "![x](http://pixel.example/img.png) **loud** <b>tag</b>" in bubble.inner_text().replace("\u200b", "")
+    assert bubble.locator("img, b, strong").count() == 0
+    assert requests == []
+
+
+def test_a_citation_number_leads_to_its_source(page):
+    ask(page, "Why might Lukashenko deviate from Moscow?")
+    link = page.locator("#chat .bot a", has_text="[1]").last
+    link.click()
+    flashed = page.locator("#sources-panel .cited-flash")
+    flashed.wait_for(timeout=5_000)
+    assert "[1]" in flashed.inner_text() or "[1]" in page.locator("#sources-panel h4").first.inner_text()
+    assert page.url.endswith("/") or "#src-" not in page.url  # followed in the page, not navigated to
+
+
+def test_on_a_phone_the_articles_table_headers_stay_words(browser, live_app):
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone.goto(live_app.url, wait_until="load")
+        phone.get_by_role("tab", name="Articles").click()
+        phone.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Lukashenko')")
+        heights = phone.locator("#articles-table th").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+        line = phone.locator("#articles-table td").first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 20")
+        assert heights and max(heights) < 3 * line, heights  # a header broken letter by letter is many lines tall
+    finally:
+        phone.close()
+
+
+def test_a_decline_under_a_date_range_says_what_it_left_out(page):
+    page.get_by_text("Date range: only articles published in it").click()
+    page.fill("#until textarea, #until input", "2001-01-01")
+    ask(page, "Who claimed responsibility for the attack?")
+    text = last_answer(page)
+    assert "don't" in text and "Only articles published from any date to 2001-01-01 were searched" in text, text
+
+
+def test_an_overlong_question_gets_one_line_and_the_chat_goes_on(page):
+    page.fill("#question textarea", "Why? " * 4_000)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('characters long')", timeout=30_000)
+    assert "Error" not in page.inner_text("#chat")
+    ask(page, "Who is Tom Røseth?")  # the box is usable again
+    assert "Røseth" in last_answer(page)
+
+
+def test_the_short_answer_leads_in_bold_and_is_marked_in_its_source(page):
+    ask(page, "When will Lukashenko and Putin meet?")
+    bot = page.locator("#chat .bot").last
+    strong = bot.locator("strong").first
+    strong.wait_for(timeout=5_000)
+    assert strong.inner_text().strip() and bot.inner_text().startswith(strong.inner_text().strip())
+    assert page.locator("#sources-panel mark strong").count() == 1
+
+
+def test_a_citation_of_an_earlier_answer_leads_to_that_answers_source(page):
+    ask(page, "Who is Tom Røseth?")
+    ask(page, "When will Lukashenko and Putin meet?")
+    page.locator("#chat .bot a", has_text="[1]").first.click()
+    flashed = page.locator("#chat .cited-flash")
+    flashed.wait_for(timeout=5_000)
+    assert "The president of Belarus is causing trouble for Putin" in flashed.inner_text()
