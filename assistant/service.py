@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from typing import Sequence
 
-from . import library, storage
-from .answer import Answer, Composer, ExtractiveComposer
+from . import backends, library, storage
+from .answer import COMPOSERS, Answer, Composer
 from .settings import DEFAULT, AnswerSettings
-from .answer.conversation import rewrite, spoken_of_as_person
+from .answer.repair import repair
 from .embedding import Embedder
-from .errors import ArticleError, IndexNotFoundError
+from .errors import ArticleError, IndexNotFoundError, InputError
 from .indexer import BuildReport, build_index, merge_segments
 from .library import ArticleInfo
 from .retrieval import Hit, Searcher
@@ -32,6 +32,25 @@ class IndexStatus:
     backend: str = "files"
 
 
+def with_range_note(answer: Answer, where: storage.Filter, articles: dict) -> Answer:
+    """A decline under a date range says how many articles the range left out: the answer may be there."""
+    outside = sum(not where.admits(storage.parse_day(meta.published)) for meta in articles.values())
+    if not outside:
+        return answer
+    since, until = (day or "any date" for day in (storage.iso(where.since), storage.iso(where.until)))
+    note = (f" Only articles published from {since} to {until} were searched; {outside} of the {len(articles)} "
+            f"indexed article{'s' * (len(articles) != 1)} fall outside that range"
+            f"{' (undated ones included)' if any(not m.published for m in articles.values()) else ''}.")
+    return replace(answer, text=answer.text + note)
+
+
+def check_question(question: str, settings: AnswerSettings) -> None:
+    """InputError for a question too long to be one (settings.max_question_chars)."""
+    if len(question) > settings.max_question_chars:
+        raise InputError(f"The question is {len(question):,} characters long; ask it in at most "
+                         f"{settings.max_question_chars:,} (to ask about a text, add it as an article).")
+
+
 class Assistant:
     """Scripts that manage several indexes make one of these per index.
 
@@ -41,9 +60,11 @@ class Assistant:
 
     def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None,
                  settings: AnswerSettings = DEFAULT):
+        if settings.composer not in COMPOSERS:
+            raise InputError(f"composer: {settings.composer!r} is not one of {', '.join(sorted(COMPOSERS))}")
         self.settings = settings
         self.index_dir = index_dir if storage.is_url(index_dir) else Path(index_dir)
-        self.location = storage.locate(index_dir)
+        self.location = backends.locate(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.embedder = Embedder(model)
         self._searcher: Searcher | None = None
@@ -77,16 +98,18 @@ class Assistant:
     def retrieve(self, question: str, k: int = 5, *, method: str = "rerank", since=None, until=None) -> list[Hit]:
         """The k best passages; `since`/`until` (dates or YYYY-MM-DD, inclusive) keep only
         articles published in that range, and leave undated ones out."""
+        check_question(question, self.settings)
         return self.searcher().search(question, k, method=method, where=storage.date_filter(since, until))
 
     def ask(self, question: str, *, history: Sequence[tuple[str, object]] = (), since=None, until=None) -> Answer:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
         `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
+        check_question(question, self.settings)
         where = storage.date_filter(since, until)
-        searcher = self.searcher()  # one view of the index for the rewrite and the answer
-        query = rewrite(question, list(history),
-                        person=lambda name: spoken_of_as_person(name, searcher.naming(name, where=where)))
-        return self.composer(searcher).compose(question, query, where)
+        searcher = self.searcher()  # one view of the index for the repair and the answer
+        repaired = repair(searcher, question, history, where, self.settings.retrieve_k)
+        answer = self.composer(searcher).compose(question, repaired, where)
+        return with_range_note(answer, where, searcher.data.articles()) if answer.abstained and where.active else answer
 
     def warm(self) -> None:
         """Load the models now (the embedder, the composer's reader), so the first question does not wait."""
@@ -94,9 +117,8 @@ class Assistant:
         self.composer().warm()
 
     def composer(self, searcher: Searcher | None = None) -> Composer:
-        """The composer over the current index (or `searcher`'s view of it): extractive, the one
-        that ships (see answer/base.py)."""
-        return ExtractiveComposer(searcher or self.searcher(), self.settings)
+        """The composer `settings.composer` names, over the current index (or `searcher`'s view of it)."""
+        return COMPOSERS[self.settings.composer](searcher or self.searcher(), self.settings)
 
     def status(self) -> IndexStatus:
         info = self.location.info()

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN
 
-from . import quotes, scorer
+from . import features, quotes
 
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
@@ -60,7 +60,7 @@ def spoken_of_as_person(name: str, texts: Sequence[str]) -> bool:
     organisations are described so too.)"""
     surname = quotes.short_name(name)
     # a role just before the name: "expert Arve Hansen", "President Vladimir Putin" (not "President of Ukraine")
-    titled = re.compile(rf"\b(?i:{scorer.ROLE_NOUN})\s+(?:[A-ZÆØÅ][\w’'-]+\s+){{0,2}}{re.escape(surname)}\b")
+    titled = re.compile(rf"\b(?i:{features.ROLE_NOUN})\s+(?:[A-ZÆØÅ][\w’'-]+\s+){{0,2}}{re.escape(surname)}\b")
     for text in texts:
         for paragraph in text.split("\n\n"):
             speaker = quotes.named_speaker(paragraph)

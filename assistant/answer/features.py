@@ -1,9 +1,9 @@
 """What the reader sees: features of each candidate sentence, and of the question as a whole.
 
-The reader (reader.py) is two logistic regressions fitted by `bench/fit_reader.py` with
-article-level cross-validation: a *ranker* over FEATURES (which sentence answers, given
-that one does) and an *abstainer* over QUESTION_FEATURES (whether the articles answer at
-all). Sentence features, and why each is there:
+The reader (reader.py) fits logistic regressions on them with article-level cross-validation
+(`bench/fit_reader.py`): a *ranker* over FEATURES (which sentence answers, given that one does)
+and, with what the span reader reads, an *abstainer* over QUESTION_FEATURES (whether the
+articles answer at all). Sentence features, and why each is there:
 
 - similarity, its gap to the best candidate, the similarity of the sentences before and
   after it: the packaged model's judgement of the sentence and of its context (an answer
@@ -24,12 +24,9 @@ as rules instead.
 Question features: the reader's best and second-best logit; the best similarity, word
 overlaps and answer-type match over the candidates; whether the question's type is known;
 names in the question that no article mentions; how much of the question the top passages
-cover; the top passage's cosine and how strongly BM25 matched at all; the cross-encoder's
-best logit over the shortlist, its logit for the lead, and how far its best stands above its
-second (for a paraphrased question its logits are modest, but the sentence that answers stands
-out: "By how much will coal become more expensive?" -0.3 against -1.4). Together they say
-whether the best sentence is an answer or only the nearest text on the topic; all but the
-cross-encoder's are word and vector matches, which a paraphrased question defeats.
+cover; the top passage's cosine and how strongly BM25 matched at all. They are word and vector
+matches, which a paraphrased question defeats; what the span reader reads (reader.py,
+READING_FEATURES) says whether the best sentence answers or is only the nearest text on the topic.
 """
 from __future__ import annotations
 
@@ -50,7 +47,7 @@ FEATURES = (
 QUESTION_FEATURES = (
     "best_logit", "second_logit", "best_similarity", "best_idf_overlap", "best_overlap", "best_bigram_overlap",
     "top3_type_match", "type_known", "missing_names", "coverage", "top_dense", "bm25_strength", "top_hit_score",
-    "lead_idf_overlap", "best_cross", "lead_cross", "cross_margin",
+    "lead_idf_overlap",
 )
 
 _ASKS = {
@@ -170,7 +167,7 @@ class Observation(NamedTuple):
     evidence: np.ndarray
 
 
-def features(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
+def observe(question: str, query, candidates: list[Candidate], hits, missing_names: int) -> Observation:
     """The candidates' FEATURES (float64) and the question's evidence; `query` is the retrieval Query."""
     words = set(query.words)
     # A question word is no shared content: "When did the attack happen?" led with "When Russia
@@ -224,21 +221,16 @@ _INTERROGATIVE = frozenset({"what", "when", "where", "which", "who", "whom", "wh
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
-def question_features(observation: Observation, logits: np.ndarray, shortlist: np.ndarray,
-                      cross: np.ndarray) -> np.ndarray:
-    """One row of QUESTION_FEATURES from the candidates' rows, the reader's logits, and the
-    cross-encoder's logits `cross` of the candidates at `shortlist`."""
+def question_features(observation: Observation, logits: np.ndarray) -> np.ndarray:
+    """One row of QUESTION_FEATURES from the candidates' rows and the reader's logits."""
     rows = observation.rows
     if not len(rows):  # nothing to answer from: the lowest logits the reader gives, no overlap
-        return np.concatenate([[-10.0, -10.0, 0, 0, 0, 0, 0], observation.evidence, [0, 0, -10.0, -10.0, 0.0]])
+        return np.concatenate([[-10.0, -10.0, 0, 0, 0, 0, 0], observation.evidence, [0, 0]])
     order = np.argsort(-logits, kind="stable")
-    lead = int(np.argmax(logits[shortlist]))
-    read = np.sort(cross)[::-1]
-    margin = read[0] - read[1] if len(read) > 1 else 3.0  # one candidate: as clear as a margin gets
     column = lambda name: rows[:, _COLUMN[name]]  # noqa: E731
     return np.concatenate([
         [logits[order[0]], logits[order[1]] if len(order) > 1 else logits[order[0]] - 3.0,
          column("similarity").max(), column("idf_overlap").max(), column("overlap").max(),
          column("bigram_overlap").max(), column("type_match")[order[:3]].max()],
-        observation.evidence, [column("hit_score").max(), column("idf_overlap")[order[0]], read[0], cross[lead], margin],
+        observation.evidence, [column("hit_score").max(), column("idf_overlap")[order[0]]],
     ])
