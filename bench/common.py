@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import string
 import sys
 import unicodedata
 from pathlib import Path
@@ -13,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 QUESTIONS = SHARED / "eval" / "questions.jsonl"
 SQUAD = SHARED / "data" / "squad-v1.1-dev-half-a.json"
+SQUAD2 = SHARED / "data" / "squad-v2.0-dev-half-a.json"  # the same paragraphs, with crowd-written unanswerable questions
 REUTERS = SHARED / "data" / "reuters21578.jsonl"
 
 _FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "−": "-"})
@@ -45,6 +47,35 @@ def write_squad_corpus(directory: Path, articles: list[dict] | None = None) -> l
             for qa in paragraph["qas"]:
                 questions.append((qa["question"], name, [x["text"] for x in qa["answers"]]))
     return questions
+
+
+def squad_unanswerable() -> list[tuple[str, str]]:
+    """(question, article id as write_squad_corpus names it) of SQuAD 2.0's unanswerable questions
+    over the half's paragraphs (found by their text: SQuAD 2.0 orders articles otherwise)."""
+    where = {p["context"]: f"squad-{a:02d}-{i:03d}" for a, article in enumerate(squad_articles())
+             for i, p in enumerate(article["paragraphs"])}
+    return [(qa["question"], where[p["context"]]) for article in json.loads(SQUAD2.read_text(encoding="utf-8"))["data"]
+            for p in article["paragraphs"] for qa in p["qas"] if qa.get("is_impossible")]
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = set(string.punctuation)
+
+
+def squad_tokens(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation or articles, words."""
+    text = "".join(c for c in text.lower() if c not in _PUNCTUATION)
+    return _ARTICLES.sub(" ", text).split()
+
+
+def exact_and_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
+    """(exact match, F1) of a predicted answer against the best of the gold answers, as SQuAD scores them."""
+    best = (0.0, 0.0)
+    for answer in answers:
+        p, g = squad_tokens(prediction), squad_tokens(answer)
+        common = sum(min(p.count(w), g.count(w)) for w in set(p))
+        best = max(best, (float(p == g), 2 * common / (len(p) + len(g)) if common else 0.0))
+    return best
 
 
 def percentile(values: list[float], q: float) -> float:

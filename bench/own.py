@@ -26,6 +26,28 @@ def load_own() -> list[dict]:
     return questions
 
 
+def load_fresh() -> list[dict]:
+    """The fresh test questions (bench/data/fresh_questions.jsonl): a test set, never tuned on."""
+    questions = [json.loads(line) for line in (DATA / "fresh_questions.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    for q in questions:
+        q["answerable"] = bool(q["evidence"])
+    return questions
+
+
+def fresh_index(embedder):
+    """The index of the seeds, the twenty Reuters stories and the nine fresh ones, up to date; its directory."""
+    corpus = RESULTS / "fresh-corpus"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    corpus.mkdir(parents=True)
+    for source in [*(ROOT / "corpus").glob("*.md"), *(DATA / "reuters").glob("*.md"), *(DATA / "fresh").glob("*.md")]:
+        shutil.copy2(source, corpus / source.name)
+    index = RESULTS / f"fresh-index-{embedder.backend}"
+    build_index(corpus, index, embedder=embedder, progress=False)
+    return index
+
+
 def own_index(embedder, half: str | None = None):
     """The index of the seeds and the Reuters stories (only those of `half`, "tune" or "test",
     when given), brought up to date; its directory."""

@@ -50,6 +50,22 @@ def test_usage_errors_exit_2_in_one_line(seed_index, args, message):
     assert message in result.stderr and result.stderr.strip().count("\n") == 0
 
 
+def test_any_question_length_gets_an_answer_or_one_line(seed_index):
+    """A question of up to 2,000 characters is read (the models take its first word pieces); a
+    20,000-character one is refused in one line, exit 2, never a traceback."""
+    long = "Why might Lukashenko deviate from Moscow? " + "Explain it in detail, please. " * 60
+    assert len(long) < 2_000
+    for args in (["ask", long], ["search", long]):
+        result = subprocess.run([sys.executable, "-m", "assistant", *args, "--index", str(seed_index)],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert result.returncode == 0 and "Lukashenko" in result.stdout, result.stderr[-500:]
+    for command in ("ask", "search"):
+        result = subprocess.run([sys.executable, "-m", "assistant", command, "Why? " * 4_000, "--index",
+                                 str(seed_index)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert result.returncode == 2 and result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+        assert "20,000 characters long; ask it in at most 2,000" in result.stderr
+
+
 def test_a_closed_pipe_ends_quietly(seed_index, monkeypatch):
     """`… | head -1`: the reader has gone; no BrokenPipeError traceback, exit 0."""
     import io

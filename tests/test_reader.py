@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, ask
 from assistant.answer import candidates as cands
-from assistant.answer import reader, scorer
+from assistant.answer import features, reader
+from assistant.answer.span_reader import Reading, Span
 from assistant.errors import ModelError
 
 DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
@@ -20,21 +22,23 @@ DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 
 def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
     shipped = reader.load_reader()
-    assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(scorer.FEATURES),)
-    assert shipped.combiner.coef.shape == (len(reader.CROSS_FEATURES),)
-    assert shipped.abstainer.coef.shape == (len(scorer.QUESTION_FEATURES),)
-    assert shipped.info["by"] == "article" and "held_out" in shipped.info
+    assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(features.FEATURES),)
+    assert shipped.combiner.coef.shape == (len(reader.SPAN_FEATURES),)
+    assert shipped.abstainer.coef.shape == shipped.coverage.coef.shape == (len(reader.ABSTAINER_FEATURES),)
+    assert shipped.info["by"] == "article" and "held_out" in shipped.info and shipped.read_passages >= 1
     params = json.loads(reader.READER_FILE.read_text(encoding="utf-8"))
     assert reader.params_of(shipped) == params
     ranker, combiner, abstainer = params["ranker"], params["combiner"], params["abstainer"]
     for change, message in (({"version": 99}, "version 99"), ({"format": "pickle"}, "re-fit"),
                             ({"ranker": {**ranker, "features": ["similarity"]}}, "ranker was fitted on other features"),
                             ({"combiner": {**combiner, "features": ["cross_logit"]}}, "combiner was fitted on other"),
-                            ({"shortlist": 0}, "shortlist 0"), ({"shortlist": "4"}, "shortlist '4'"),
+                            ({"read_passages": 0}, "read_passages 0"), ({"read_passages": "3"}, "read_passages '3'"),
                             ({"abstainer": {**abstainer, "coef": [0.0]}}, "damaged"),
                             ({"abstainer": {**abstainer, "scale": [0.0] * len(abstainer["scale"])}}, "not positive"),
                             ({"ranker": {**ranker, "mean": [float("nan")] * len(ranker["mean"])}}, "not finite"),
-                            ({"threshold": 1.5}, "outside"), ({"threshold": None}, "damaged")):
+                            ({"coverage": None}, "damaged"), ({"threshold": 1.5}, "outside"),
+                            ({"short_margin": float("nan")}, "short_margin not finite"), ({"short_margin": "x"}, "damaged"),
+                            ({"threshold": None}, "damaged")):
         with pytest.raises(ModelError, match=message):
             reader.reader_from({**params, **change}, "reader.json")
     broken = tmp_path / "reader.json"
@@ -61,6 +65,14 @@ def test_questions_headings_and_scraps_are_never_candidates(words, end):
         assert cands.is_fragment(sentence)
     assert cands.is_fragment("Photo: " + sentence)
     assert cands.is_fragment(" ".join(words[:3]) + ".")
+
+
+def test_a_reported_question_is_no_answer_but_a_sentence_about_asking_is():
+    assert cands.is_fragment("What opportunities would those accused of terrorism have had to escape via Ukraine, asks Røseth.")
+    assert cands.is_fragment("“Where is all the money going now?” asked the finance minister.")
+    assert cands.is_fragment("Is the border with Belarus guarded at all, the reporter asked.")
+    assert not cands.is_fragment("He asked the court to dismiss the case before the trial.")
+    assert not cands.is_fragment("The company, which asked for a delay, said it would appeal.")
 
 
 @given(st.sampled_from(["However,", "But", "however,"]), WORDS)
@@ -116,33 +128,36 @@ def test_a_fact_the_seeds_lack_is_declined(seed_index, question):
     assert ask(question, index_dir=seed_index).abstained
 
 
-def test_the_cross_encoder_reads_only_the_rankers_shortlist_and_can_change_the_lead():
-    """Three candidates, one cheap feature: the ranker orders them 0 > 1 > 2; the cross-encoder
-    reads its best two and prefers 1; off the shortlist, 2 gets the shortlist's lowest logit."""
-    n = len(scorer.FEATURES)
+def _candidate(rank: int, index: int):
+    return cands.Candidate(rank, index, "x", 0, "x", None, None, np.zeros(2), 0.0, 0.0, 0.0, True, False, False, None)
+
+
+def test_what_the_span_reader_found_can_change_the_lead():
+    """Three candidates, one cheap feature: the ranker orders them 0 > 1 > 2; the span reader
+    finds the best span in candidate 1's sentence, and reads no passage of candidate 2's."""
+    n = len(features.FEATURES)
     ranker = reader.Linear(np.zeros(n), np.ones(n), np.eye(n)[0], 0.0)  # logit = the first feature
-    combiner = reader.Linear(np.zeros(2), np.ones(2), np.array([1.0, 2.0]), 0.0)
-    q = len(scorer.QUESTION_FEATURES)
-    abstainer = reader.Linear(np.zeros(q), np.ones(q), np.eye(q)[scorer.QUESTION_FEATURES.index("best_cross")], 0.0)
-    fitted = reader.Reader(ranker, combiner, abstainer, 0.5, 2, {})
-    rows = np.zeros((3, n))
-    rows[:, 0] = [3.0, 2.0, 1.0]
-    observation = scorer.Observation(rows, np.zeros(5))
-    asked = []
-
-    def cross(top):
-        asked.append(list(top))
-        return np.array([-1.0, 4.0])[:len(top)]
-
-    probabilities, answered = fitted.read(observation, cross)
-    assert asked == [[0, 1]]
-    logits = np.log(probabilities / (1 - probabilities))
-    assert np.allclose(logits, [3 - 2, 2 + 8, 1 - 2])  # candidate 2 combined with the floor, -1
-    assert probabilities.argmax() == 1 and answered == pytest.approx(1 / (1 + np.exp(-4.0)))
-    _, row = fitted.evidence(observation, cross)
-    assert row[scorer.QUESTION_FEATURES.index("lead_cross")] == 4.0
-    nothing = scorer.Observation(np.zeros((0, n)), np.zeros(5))
-    assert fitted.read(nothing, cross)[0].shape == (0,) and asked[-1] == [0, 1]  # nothing to read: not asked
+    m = len(reader.SPAN_FEATURES)
+    combiner = reader.Linear(np.zeros(m), np.ones(m), np.array([1.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
+    q = len(reader.ABSTAINER_FEATURES)
+    abstainer = reader.Linear(np.zeros(q), np.ones(q), np.eye(q)[reader.ABSTAINER_FEATURES.index("best_margin")], 0.0)
+    fitted = reader.Reader(ranker, combiner, abstainer, abstainer, 0.5, 2, 0.0, {})
+    hits = [SimpleNamespace(sentences=((0, 10), (11, 20))), SimpleNamespace(sentences=((0, 10),)),
+            SimpleNamespace(sentences=((0, 10),))]
+    found = [_candidate(0, 0), _candidate(0, 1), _candidate(2, 0)]
+    readings = [Reading(null=1.0, spans=(Span(12, 15, 6.0), Span(2, 4, 2.0))), Reading(null=3.0, spans=())]
+    rows = reader.span_rows(found, hits, readings)
+    assert rows.tolist() == [[1.0, 5.0, -4.0, 0.0], [5.0, 5.0, 0.0, 1.0], [reader.FLOOR, reader.FLOOR, reader.FLOOR - 5.0, 0.0]]
+    observation = features.Observation(np.array([[3.0] + [0] * (n - 1), [2.0] + [0] * (n - 1), [1.0] + [0] * (n - 1)]),
+                                       np.zeros(5))
+    verdict = fitted.read(observation, rows, readings)
+    assert verdict.probabilities.argmax() == 1  # 2 + 5 beats 3 + 1
+    assert verdict.answered == pytest.approx(1 / (1 + np.exp(-5.0)))  # the best passage margin, 6 - 1
+    _, row = fitted.evidence(observation, rows, readings)
+    assert row[reader.ABSTAINER_FEATURES.index("second_margin")] == reader.FLOOR  # the second passage kept no span
+    assert row[reader.ABSTAINER_FEATURES.index("lead_span_margin")] == 5.0
+    nothing = features.Observation(np.zeros((0, n)), np.zeros(5))
+    assert fitted.read(nothing, np.zeros((0, 4)), []).probabilities.shape == (0,)
 
 
 @pytest.mark.parametrize("sentence, back", [
@@ -179,7 +194,7 @@ def test_how_plainly_a_sentence_says_who_someone_is(sentence, strength):
     person = {"Putin is": "Vladimir Putin", "for Putin": "Vladimir Putin", "Hansen": "Arve Hansen", "Taylor": "Taylor",
               "Røseth": "Tom Røseth"}
     name = next((v for k, v in person.items() if k in sentence), "Vladimir Putin")
-    assert scorer.defines(name, sentence) == strength
+    assert features.defines(name, sentence) == strength
 
 
 def test_a_question_word_is_no_shared_word(seed_index):
@@ -187,21 +202,9 @@ def test_a_question_word_is_no_shared_word(seed_index):
     been welcomed by", not "who": a sentence opening "When …" is no answer to "When …?"."""
     composer = Assistant(seed_index).composer()
     _, found, observation = composer.observe("Who is the president of Belarus?")
-    column = scorer.FEATURES.index("overlap")
+    column = features.FEATURES.index("overlap")
     row = next(i for i, c in enumerate(found) if "who, if so," in c.text)
     assert observation.rows[row, column] == pytest.approx(1 / 3)  # of who, presid, belarus
-
-
-@pytest.mark.parametrize("second, leads", [(0.3, True), (0.2, False)])
-def test_a_question_asking_when_leads_with_a_date_if_close_enough(second, leads):
-    from assistant.answer.selection import select
-    from test_answer import _passage_hit
-
-    hits = [_passage_hit(0, ["Lukashenko is ready to fight together with the Russians.",
-                             "On Friday, Lukashenko will meet Putin, according to Belta."])]
-    found = cands.collect(hits, [np.eye(2, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
-    chosen = select(found, np.array([0.5, second]), "When are the two presidents getting together?")
-    assert (found[chosen[0]].text.startswith("On Friday")) is leads
 
 
 def test_a_claim_is_not_repeated_in_other_words(seed_index):

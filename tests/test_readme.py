@@ -127,7 +127,7 @@ def test_pip_install_gives_a_package_and_console_script_that_work_from_any_direc
     shutil.copytree(CORPUS, home / "news")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
                     "--target", str(target), str(source)], check=True, capture_output=True, timeout=300)
-    for data in ("reader.json", "cross_encoder.npz"):  # package data travels with it
+    for data in ("reader.json", "span_reader.npz"):  # package data travels with it
         assert (target / "assistant" / "answer" / data).is_file()
     env = dict(ENV, HOME=str(home), PYTHONPATH=str(target))
     for command in commands[1:]:

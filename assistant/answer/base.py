@@ -7,42 +7,23 @@ refusal never depends on which composer wrote the text.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
-from ..retrieval import Hit
+from ..types import Answer, Citation, Hit, ShortAnswer  # noqa: F401 (part of this module's API)
 from ..storage import EVERYTHING, Filter
+from . import phrasing
+
+if TYPE_CHECKING:
+    from .repair import Repaired
 
 ABSTAIN_TEXT = "The articles don't cover this question."
 
 
-@dataclass(frozen=True)
-class Citation:
-    number: int
-    hit: Hit
-    spans: tuple[tuple[int, int], ...]  # cited sentences inside hit.text
-    speakers: tuple[str, ...] = ()  # people quoted from this passage in the answer
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    query: str  # what was searched (the question, rewritten when it was a follow-up)
-    text: str
-    citations: tuple[Citation, ...]
-    hits: tuple[Hit, ...]
-    abstained: bool
-    confidence: float  # the reader's probability that the articles answer the question
-
-    @property
-    def rewritten(self) -> bool:
-        return self.query != self.question
-
-
 class Composer(Protocol):
-    """Writes a cited answer from the passages `where` admits, or declines with `declined`."""
+    """Writes a cited answer to `question` from the passages `where` admits, searching
+    `repaired.query` (repair.py made it, once, before any composer), or declines with `declined`."""
 
-    def compose(self, question: str, query: str, where: Filter = EVERYTHING) -> Answer: ...
+    def compose(self, question: str, repaired: "Repaired", where: Filter = EVERYTHING) -> Answer: ...
 
     def warm(self) -> None:
         """Load what composing needs (models, parameters) now rather than on the first question."""
@@ -53,6 +34,11 @@ def decide(answered: float, threshold: float) -> bool:
     return answered >= threshold
 
 
-def declined(question: str, query: str, hits: Sequence[Hit], confidence: float) -> Answer:
-    """The fixed honest reply; the closest passages travel with it, marked as not answering."""
-    return Answer(question, query, ABSTAIN_TEXT, (), tuple(hits), True, float(confidence))
+def declined(question: str, query: str, hits: Sequence[Hit], confidence: float, covered: bool = False) -> Answer:
+    """The honest reply; the closest passages travel with it, marked as not answering. When the
+    articles speak of what the question is about (`covered`), it says what they do not say."""
+    if not covered or not hits:
+        return Answer(question, query, ABSTAIN_TEXT, (), tuple(hits), True, float(confidence))
+    closest = hits[0]
+    text = f"The articles don't say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
+    return Answer(question, query, text, (), tuple(hits), True, float(confidence), covered=True)

@@ -3,7 +3,9 @@ answer, with what the reader scores and the writer needs.
 
 Fragment rules — never a candidate, each seen in real scraped news:
 - fewer than four words, or no sentence-final punctuation: headings, labels, bylines;
-- ending in "?": a section heading ("Where did it happen?") or a question the text asks;
+- ending in "?": a section heading ("Where did it happen?") or a question the text asks; and
+  a question it reports ("What opportunities would they have had, asks Røseth." '"Why now?" he
+  asked.'), which is no more an answer than the question itself;
 - a "Photo:" credit; a picture caption keeps its words but loses its all-caps label
   ("DEPENDENT: Arve Hansen believes …" → "Arve Hansen believes …", see `display_text`);
 - ending in ":" with no sentence after it in the passage: a lead-in without what it introduces;
@@ -23,6 +25,9 @@ from . import quotes
 _SENTENCE_LIKE = re.compile(r"[.!\"”’):]$")
 _CAPTION_LABEL = re.compile(r"^[A-ZÆØÅÄÖÜ][A-ZÆØÅÄÖÜ0-9 .,'’&-]{2,}:\s+", re.U)
 _CREDIT = re.compile(r"^(Photo|Foto|Image|Illustration)s?:", re.I)
+_ASKER = r"(?:he|she|they|we|I|the(?:\s+\w+){1,3}|[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*){0,3})"
+# ", asks Røseth." / '?" he asked.' closing a sentence: it reports a question
+_REPORTED_QUESTION = re.compile(rf"(?:,|\?[”\"’']?)\s+(?:{_ASKER}\s+(?:asks|asked)|(?:asks|asked)\s+{_ASKER})\.$")
 _POINTS_BACK = re.compile(r"^(he|she|they|it|this|that|these|those|his|her|their|its|there|then|also|so)\b", re.I)
 # "It is exciting that …", "It was not the big table that …", "It could be that …": the "it" points at
 # what follows, not back ("It is reminiscent of what Putin said …" and "It said …" do point back)
@@ -84,7 +89,7 @@ def is_fragment(sentence: str) -> bool:
     text = quotes.QUOTE_MARK.sub("", sentence).strip()
     text = _CAPTION_LABEL.sub("", text)
     return (len(text.split()) < 4 or not _SENTENCE_LIKE.search(text) or text.endswith("?")
-            or bool(_CREDIT.match(text)))
+            or bool(_CREDIT.match(text)) or bool(_REPORTED_QUESTION.search(text)))
 
 
 def display_text(sentence: str) -> str:

@@ -1,17 +1,20 @@
 """The extractive composer: an answer made of sentences of the retrieved passages, each cited.
 
-The reader (reader.py) gives every candidate sentence a probability of holding the answer,
-and the question a probability of being answered by the articles at all; for both it has the
-cross-encoder (cross_encoder.py) read the question with each of its best candidates. Below the
-fitted threshold the composer declines (base.decide), unless a rule of selection.py answers it.
-Otherwise it leads with the most likely sentence and adds at most two more that are likely
-enough and say something new (selection.select). Because every sentence is copied from a
-passage, its citation is by construction the passage it came from: numbers run 1, 2, 3… in
-order of first appearance, one per passage.
+The span reader (span_reader.py) reads the question with each of the best passages and finds
+where in them the answer is, or that it is not there; the reader (reader.py) gives every
+candidate sentence a probability of holding the answer from that and cheap features, and the
+question a probability of being answered by the articles at all. Below the fitted threshold
+the composer declines (base.decide; saying what the articles do not say when they speak of the
+topic), unless a rule of selection.py answers it. Otherwise it leads with the most likely
+sentence and adds at most two more that are likely enough and say something new
+(selection.select), and the span the reader found in the lead is the short answer. Because
+every sentence is copied from a passage, its citation is by construction the passage it came
+from: numbers run 1, 2, 3… in order of first appearance, one per passage.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,10 +22,11 @@ from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
 from ..storage import EVERYTHING, Filter
 from . import candidates as cands
-from . import quotes, roles, scorer, spelling
-from .base import Answer, Citation, decide, declined
-from .cross_encoder import CrossEncoder, load_cross_encoder
-from .reader import Reader, load_reader
+from . import features, quotes, repair, spelling
+from .base import Answer, Citation, ShortAnswer, decide, declined
+from .repair import Repaired
+from .reader import Reader, load_reader, span_rows
+from .span_reader import Reading, Span, SpanReader, load_span_reader
 from .selection import own_words, profile, select
 
 _COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
@@ -64,21 +68,35 @@ def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tu
     return keys
 
 
-def _lone_surname(question: str) -> str | None:
-    """X of a "Who is X?" question whose X is one word ("Who is Putin?")."""
-    person = scorer.who_is(question)
-    return person if person and " " not in person else None
+def lead_span(lead: cands.Candidate, hits: list[Hit], readings: list[Reading], margin: float, words: int) -> Span | None:
+    """The best span the span reader found inside the lead sentence, when it is at most `words`
+    words that stand `margin` above "no answer" in its passage."""
+    if lead.rank >= len(readings):
+        return None
+    reading, hit = readings[lead.rank], hits[lead.rank]
+    span = reading.best_within(*hit.sentences[lead.index])
+    if span is None or span.score - reading.null < margin:
+        return None
+    return span if 0 < len(hit.text[span.start:span.end].split()) <= words else None
+
+
+def short_answer(lead: cands.Candidate, hits: list[Hit], readings: list[Reading], citations: tuple[Citation, ...],
+                 margin: float, words: int) -> ShortAnswer | None:
+    """The lead's span (lead_span) as the answer shows it, with the number of its citation."""
+    span, hit = lead_span(lead, hits, readings, margin, words), hits[lead.rank]
+    number = next((c.number for c in citations if c.hit is hit), None)
+    return ShortAnswer(hit.text[span.start:span.end], number, span.start, span.end) if span and number else None
 
 
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
     def __init__(self, searcher: Searcher, settings: AnswerSettings = DEFAULT, reader: Reader | None = None,
-                 cross: CrossEncoder | None = None):
+                 spans: SpanReader | None = None):
         self.searcher = searcher
         self.settings = settings
         self._reader = reader
-        self._cross = cross
+        self._spans = spans
 
     @property
     def reader(self) -> Reader:
@@ -87,10 +105,10 @@ class ExtractiveComposer:
         return self._reader
 
     @property
-    def cross(self) -> CrossEncoder:
-        if self._cross is None:
-            self._cross = load_cross_encoder()
-        return self._cross
+    def spans(self) -> SpanReader:
+        if self._spans is None:
+            self._spans = load_span_reader()
+        return self._spans
 
     @property
     def threshold(self) -> float:
@@ -98,51 +116,34 @@ class ExtractiveComposer:
 
     def warm(self) -> None:
         _ = self.reader  # reads and checks reader.json
-        self.cross.scores("warm-up", ["A sentence to read."])  # loads, checks and quantises the adapter
+        self.spans.read("warm-up?", ["A sentence to read."])  # loads, checks and quantises the adapter
 
     def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING, searched=None):
-        """(hits, candidates, scorer.Observation) for a question: what the reader sees (bench/fit_reader.py fits on
-        it). `searched`: the (Query, hits) of this very query_text and filter, when `named` has them already."""
-        query, hits = searched or self._search(query_text, vector, where)
+        """(hits, candidates, features.Observation) for a question: what the reader sees (bench/fit_reader.py fits on
+        it). `searched`: the (Query, hits) of this very query_text and filter, when repair made that search."""
+        query, hits = searched or repair.search(self.searcher, query_text, where, vector, self.settings.retrieve_k)
         pool = hits[:self.settings.sentence_pool]
         vectors = self.searcher.sentence_vectors([h.passage_id for h in pool])
         found = cands.collect(pool, vectors, query.vector, self.searcher.paragraph_before)
-        rows = scorer.features(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
+        rows = features.observe(query_text, query, found, hits, len(missing_names(self.searcher, query_text)))
         return hits, found, rows
 
-    def _search(self, query_text: str, vector: np.ndarray | None, where: Filter):
-        query = self.searcher.query(query_text, vector, where)
-        return query, self.searcher.search(query_text, self.settings.retrieve_k, query=query)
-
-    def named(self, query_text: str, where: Filter = EVERYTHING, vector: np.ndarray | None = None):
-        """(the query with names spelt (and, typed in lower case, capitalised) as the articles write
-        them ("Roseth" → "Røseth", "moscow" → "Moscow"; "Who is Putin?" → "… Vladimir Putin?") and the name
-        of each person it asks about by role ("the NUPI researcher") from the passages it retrieves,
-        the (Query, hits) of that search when the query stays as given, for `observe`). No search
-        when neither applies: (query_text, None)."""
-        wrong = spelling.misspelt(query_text, self.searcher)
-        lower = spelling.lower_case(query_text)
-        if not wrong and not lower and not roles.asked_roles(query_text) and not _lone_surname(query_text):
-            return query_text, None
-        searched = self._search(query_text, vector, where)
-        texts = [h.text for h in searched[1][:5]]
-        asked = spelling.truecase(query_text, texts) if lower else query_text
-        respelt = roles.with_holders(spelling.respell(asked, wrong, texts), texts)
-        surname = _lone_surname(respelt)
-        if surname:  # "Who is Putin?" → "Who is Vladimir Putin?", as the passages naming him write him
-            respelt = roles.with_first_name(respelt, surname, self.searcher.naming(surname, where=where))
-        return respelt, searched if respelt == query_text else None
-
-    def compose(self, question: str, query_text: str, where: Filter = EVERYTHING) -> Answer:
-        query_text, searched = self.named(query_text, where)
+    def compose(self, question: str, repaired: Repaired, where: Filter = EVERYTHING) -> Answer:
+        query_text, searched = repaired
         hits, found, observation = self.observe(query_text, where=where, searched=searched)
-        probabilities, answered = self.reader.read(
-            observation, lambda top: self.cross.scores(query_text, [found[i].text for i in top]))
-        if not hits or not found or not (decide(answered, self.threshold) or profile(found, query_text)
-                                                  or own_words(found, probabilities, query_text)):
-            return declined(question, query_text, hits, answered)
-        chosen = select(found, probabilities, query_text, self.settings)
-        return self._render(question, query_text, hits, [found[i] for i in chosen], answered)
+        readings = self.spans.read(query_text, [h.text for h in hits[:self.reader.read_passages]])
+        verdict = self.reader.read(observation, span_rows(found, hits, readings), readings)
+        probabilities, answered = verdict.probabilities, verdict.answered
+        rules = self.settings.rules
+        if not hits or not found or not (decide(answered, self.threshold)
+                                         or ("who_is" in rules and profile(found, query_text))
+                                         or ("own_words" in rules and own_words(found, probabilities, query_text))):
+            return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
+        chosen = [found[i] for i in select(found, probabilities, query_text, self.settings)]
+        answer = self._render(question, query_text, hits, chosen, answered)
+        margin = self.settings.short_margin if self.settings.short_margin is not None else self.reader.short_margin
+        short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)
+        return replace(answer, short_answer=short)
 
     @staticmethod
     def _with_context(chosen: list[cands.Candidate], hits: list[Hit]) -> list[list[tuple[int, int]]]:

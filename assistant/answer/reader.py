@@ -1,19 +1,23 @@
-"""The fitted reader: three standardised logistic regressions, shipped as versioned JSON,
-and the cross-encoder (cross_encoder.py) they consult.
+"""The fitted reader: four standardised logistic regressions, shipped as versioned JSON, over
+what the span reader (span_reader.py) makes of the best passages.
 
-- the *ranker*, over scorer.FEATURES of each candidate sentence: cheap features of every
+- the *ranker*, over features.FEATURES of each candidate sentence: cheap features of every
   candidate, fitted on answerable questions only (so that questions the articles miss do not
-  teach it to distrust good sentences); its best `shortlist` candidates go on;
-- the *combiner*, over CROSS_FEATURES of each shortlisted candidate: the ranker's logit and
-  the cross-encoder's, which reads the question and the sentence together; the probability
-  that the sentence holds the answer, given that some sentence does;
-- the *abstainer*, over scorer.QUESTION_FEATURES: the probability that the articles answer
-  the question at all. The composer declines below `threshold`.
+  teach it to distrust good sentences);
+- the *combiner*, over SPAN_FEATURES of each candidate: the ranker's logit, how far the best
+  span the span reader finds inside the sentence stands above "no answer" in its passage, and
+  that passage's own margin; the probability that the sentence holds the answer, given that
+  some sentence does;
+- the *abstainer*, over features.QUESTION_FEATURES + READING_FEATURES: the probability that the
+  articles answer the question at all. The composer declines below `threshold`;
+- the *coverage* model, over the same features: the probability that the articles speak of
+  what the question is about, answered or not (a decline then says what they do not say).
 
-`bench/fit_reader.py` fits both with article-level cross-validation and writes
-`reader.json` (weights, standardisation, the threshold and the held-out figures behind
-them; never pickle). What is read back is checked: format tag, version, feature names,
-shapes and finiteness.
+`bench/fit_reader.py` fits them with article-level cross-validation on the span reader's
+out-of-fold readings and writes `reader.json` (weights, standardisation, the threshold, the
+number of passages read, the margin a short answer needs and the held-out figures behind them;
+never pickle). What is read
+back is checked: format tag, version, feature names, shapes and finiteness.
 """
 from __future__ import annotations
 
@@ -21,17 +25,20 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from ..errors import ModelError
-from . import scorer
+from . import features
+from .span_reader import Reading
 
 READER_FILE = Path(__file__).with_name("reader.json")
 READER_FORMAT = "news-assistant-reader"
-READER_VERSION = 3
-CROSS_FEATURES = ("ranker_logit", "cross_logit")
+READER_VERSION = 4
+SPAN_FEATURES = ("ranker_logit", "span_margin", "passage_margin", "span_gap", "holds_best")
+READING_FEATURES = ("best_margin", "second_margin", "best_span", "top_null", "lead_span_margin")
+FLOOR = -20.0  # the margin of a sentence the span reader did not read, or found no span in
 _REFIT = "re-fit it with `python bench/fit_reader.py`"
 
 
@@ -56,15 +63,31 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
-# The cross-encoder's logits for some candidates, given their indices: the live model in the
-# app (ExtractiveComposer), out-of-fold scores in bench/fit_reader.py.
-CrossScores = Callable[[np.ndarray], np.ndarray]
+def span_rows(candidates, hits, readings: Sequence[Reading]) -> np.ndarray:
+    """Per candidate: its best span's margin over "no answer", its passage's margin (FLOOR where
+    the span reader did not read its passage, it reads the `read` best, or kept no span inside
+    it), how far its span's margin falls below the best candidate's, and whether it holds the
+    best span of all the passages read."""
+    rows = np.full((len(candidates), 2), FLOOR)
+    best_of_all = max(((r.margin, k) for k, r in enumerate(readings) if r.spans), default=None)
+    holds = np.zeros(len(candidates))
+    for i, c in enumerate(candidates):
+        if c.rank < len(readings):
+            reading = readings[c.rank]
+            start, end = hits[c.rank].sentences[c.index]
+            best = reading.best_within(start, end)
+            rows[i] = (best.score - reading.null if best else FLOOR, reading.margin)
+            if best_of_all and best_of_all[1] == c.rank and reading.spans[0] == best:
+                holds[i] = 1.0
+    rows = np.maximum(rows, FLOOR)
+    gap = rows[:, :1] - rows[:, 0].max() if len(rows) else np.zeros((0, 1))
+    return np.column_stack([rows, gap, holds])
 
 
-def best(logits: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the `n` highest logits, highest first, ties in order: the shortlist the
-    cross-encoder reads (serving, fitting and training choose it alike)."""
-    return np.argsort(-logits, kind="stable")[:n]
+class Verdict(NamedTuple):
+    probabilities: np.ndarray  # per candidate: holds the answer
+    answered: float  # the articles answer the question
+    covered: float  # the articles speak of what it asks about
 
 
 @dataclass(frozen=True)
@@ -72,31 +95,39 @@ class Reader:
     ranker: Linear
     combiner: Linear
     abstainer: Linear
+    coverage: Linear
     threshold: float
-    shortlist: int  # candidates the cross-encoder reads, the ranker's best
+    read_passages: int  # the retrieval's best passages the span reader reads
+    short_margin: float  # a short answer stands this far above "no answer" in its passage (start + end logits)
     info: dict
 
-    def evidence(self, observation: scorer.Observation, cross: CrossScores) -> tuple[np.ndarray, np.ndarray]:
-        """(each candidate's logit of holding the answer, the question's QUESTION_FEATURES row).
-
-        Candidates off the shortlist are combined with the lowest cross-encoder logit of the
-        shortlist: the ranker placed them below every sentence the cross-encoder read."""
+    def evidence(self, observation: features.Observation, spans: np.ndarray,
+                 readings: Sequence[Reading]) -> tuple[np.ndarray, np.ndarray]:
+        """(each candidate's logit of holding the answer, the question's row of abstainer features);
+        `spans` is span_rows() of the candidates."""
         first = self.ranker.logits(observation.rows)
-        top = best(first, self.shortlist)
-        read = np.asarray(cross(top), dtype=np.float64) if len(top) else np.zeros(0)
-        floor = np.full(len(first), read.min() if len(read) else 0.0)
-        floor[top] = read
-        logits = self.combiner.logits(np.column_stack([first, floor])) if len(first) else first
-        return logits, scorer.question_features(observation, logits, top, read)
+        logits = self.combiner.logits(np.column_stack([first, spans])) if len(first) else first
+        margins = sorted((max(r.margin, FLOOR) for r in readings), reverse=True) + [FLOOR, FLOOR]
+        best_span = max((r.spans[0].score for r in readings if r.spans), default=FLOOR)
+        lead = spans[int(np.argmax(logits)), 0] if len(logits) else FLOOR
+        top_null = readings[0].null if readings else 0.0
+        row = np.concatenate([features.question_features(observation, logits),
+                              [margins[0], margins[1], best_span, top_null, lead]])
+        return logits, row
 
-    def read(self, observation: scorer.Observation, cross: CrossScores) -> tuple[np.ndarray, float]:
-        """(each candidate's probability of holding the answer, the probability that the question is answered)."""
-        logits, question = self.evidence(observation, cross)
-        return sigmoid(logits), float(sigmoid(self.abstainer.logits(question[None])[0]))
+    def read(self, observation: features.Observation, spans: np.ndarray, readings: Sequence[Reading]) -> Verdict:
+        logits, row = self.evidence(observation, spans, readings)
+        return Verdict(sigmoid(logits), float(sigmoid(self.abstainer.logits(row[None])[0])),
+                       float(sigmoid(self.coverage.logits(row[None])[0])))
+
+
+ABSTAINER_FEATURES = features.QUESTION_FEATURES + READING_FEATURES
 
 
 def linear_from(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear:
     """One part of reader.json (its feature names, standardisation and weights), checked."""
+    if not isinstance(params, dict):
+        raise ValueError(f"{part} is {type(params).__name__}, not an object")
     if tuple(params.get("features", ())) != names:
         raise ModelError(f"{source}: its {part} was fitted on other features than this program computes: {_REFIT}.")
     arrays = [np.asarray(params[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
@@ -107,20 +138,24 @@ def linear_from(params: dict, names: tuple[str, ...], part: str, source: str) ->
     return Linear(*arrays, float(params["intercept"]))
 
 
+_PARTS = (("ranker", features.FEATURES), ("combiner", SPAN_FEATURES), ("abstainer", ABSTAINER_FEATURES),
+          ("coverage", ABSTAINER_FEATURES))
+
+
 def reader_from(params: dict, source: str) -> Reader:
     if params.get("format") != READER_FORMAT or params.get("version") != READER_VERSION:
         raise ModelError(f"{source} is reader format {params.get('format')!r} version {params.get('version')!r}, "
                          f"not {READER_FORMAT!r} version {READER_VERSION}: {_REFIT}.")
     try:
-        ranker = linear_from(params["ranker"], scorer.FEATURES, "ranker", source)
-        combiner = linear_from(params["combiner"], CROSS_FEATURES, "combiner", source)
-        abstainer = linear_from(params["abstainer"], scorer.QUESTION_FEATURES, "abstainer", source)
-        threshold, shortlist = float(params["threshold"]), params["shortlist"]
+        parts = [linear_from(params[name], names, name, source) for name, names in _PARTS]
+        threshold, read, margin = float(params["threshold"]), params["read_passages"], float(params["short_margin"])
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold {threshold} outside (0, 1)")
-        if type(shortlist) is not int or not 1 <= shortlist <= 20:
-            raise ValueError(f"shortlist {shortlist!r} not a number of candidates from 1 to 20")
-        return Reader(ranker, combiner, abstainer, threshold, shortlist, params.get("cv", {}))
+        if type(read) is not int or not 1 <= read <= 10:
+            raise ValueError(f"read_passages {read!r} not a number of passages from 1 to 10")
+        if not np.isfinite(margin):
+            raise ValueError("short_margin not finite")
+        return Reader(*parts, threshold, read, margin, params.get("cv", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{source} is damaged ({exc}): {_REFIT}.") from None
 
@@ -128,10 +163,8 @@ def reader_from(params: dict, source: str) -> Reader:
 def params_of(fitted: Reader) -> dict:
     """What reader.json holds (the inverse of `reader_from`)."""
     return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": float(fitted.threshold),
-            "shortlist": fitted.shortlist,
-            "ranker": {"features": list(scorer.FEATURES), **fitted.ranker.as_dict()},
-            "combiner": {"features": list(CROSS_FEATURES), **fitted.combiner.as_dict()},
-            "abstainer": {"features": list(scorer.QUESTION_FEATURES), **fitted.abstainer.as_dict()},
+            "read_passages": fitted.read_passages, "short_margin": float(fitted.short_margin),
+            **{name: {"features": list(names), **getattr(fitted, name).as_dict()} for name, names in _PARTS},
             "cv": fitted.info}
 
 

@@ -2,13 +2,13 @@
 which has neither quotes nor profiles:
 
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
-  article says so in so many words (scorer.defines: a definition, else a role beside the name);
+  article says so in so many words (features.defines: a definition, else a role beside the name);
 - "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
-  when they are close to the best, and is answered below the threshold when one of the two likeliest sentences is X's own
-  words on what was asked about (own_words);
-- a question asking for a date, a number, a name or a place leads with the likeliest sentence
-  holding one when the likeliest of all holds none and it is at least `typed_share` as likely
-  ("When are the presidents getting together?" led with a quote about fighting "together").
+  when they are close to the best (speaker_lead), and is answered below the threshold when one
+  of the two likeliest sentences is X's own words on what was asked about (own_words).
+
+A rule that a sentence holding the date, number, name or place a question asks for leads went
+when the span reader came: left out held out, it changed nothing (bench/README.md).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 from .. import lexical
 from ..settings import DEFAULT, AnswerSettings
 from . import candidates as cands
-from . import quotes, scorer
+from . import features, quotes
 
 _NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*)*")
 _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|does|do|did|is|are|was|were|has|have|"
@@ -28,9 +28,9 @@ _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|d
 
 def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
     """For "Who is X?": the candidates that say most plainly who X is (the articles' own
-    description of X, scorer.defines), none when no candidate says it."""
-    person = scorer.who_is(question)
-    strength = [scorer.defines(person, c.text, bool(c.speaker) or quotes.is_quote(c.paragraph))
+    description of X, features.defines), none when no candidate says it."""
+    person = features.who_is(question)
+    strength = [features.defines(person, c.text, bool(c.speaker) or quotes.is_quote(c.paragraph))
                 for c in candidates] if person else []
     best = max(strength, default=0)
     return [i for i, s in enumerate(strength) if s == best] if best else []
@@ -41,7 +41,7 @@ def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, ques
     names at least half of Y's words ("escape route": "… natural to escape towards Belarus").
     The abstainer learnt from SQuAD, which has no speakers, and declines these when the
     question's words are mostly the name and the verb ("say", "think")."""
-    if not scorer.asks_for_words(question) or not len(candidates):
+    if not features.asks_for_words(question) or not len(candidates):
         return False
     return any(_on_topic(candidates[i], candidates[i].speaker, question)
                for i in np.argsort(-probabilities, kind="stable")[:top])
@@ -51,11 +51,11 @@ def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) ->
     """The candidate is `speaker`'s words, `speaker` is the question's X, and it names at least
     half of the words of the question's Y (the question without X's name, the verb and
     function words)."""
-    if not speaker or not scorer.names_match(speaker, question):
+    if not speaker or not features.names_match(speaker, question):
         return False
-    asked = _FUNCTION_WORDS.sub(" ", scorer.ASKS_WORDS.sub(" ", question))
+    asked = _FUNCTION_WORDS.sub(" ", features.ASKS_WORDS.sub(" ", question))
     # Y: the question without X's name (all of it: "Tom Røseth") and the verb
-    about = _NAME_RUN.sub(lambda m: " " if scorer.names_match(speaker, m.group(0)) else m.group(0), asked)
+    about = _NAME_RUN.sub(lambda m: " " if features.names_match(speaker, m.group(0)) else m.group(0), asked)
     topic_stems, sentence_stems = lexical.stems([about, candidate.text])
     topic = set(topic_stems)
     return bool(topic) and 2 * len(topic & set(sentence_stems)) >= len(topic)
@@ -73,20 +73,15 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
         return []
     order = list(np.argsort(-probabilities, kind="stable"))
     lead = order[0]
-    defining = set(profile(candidates, question))
+    defining = set(profile(candidates, question)) if "who_is" in settings.rules else set()
     if defining:
         lead = next(i for i in order if i in defining)
-    elif scorer.asks_for_words(question):
+    elif features.asks_for_words(question) and "speaker_lead" in settings.rules:
         # X's words on Y first ("What does he say about the escape route?"), else X's likeliest words
-        own = [i for i in order if scorer.names_match(_words_of(candidates[i]), question)]
+        own = [i for i in order if features.names_match(_words_of(candidates[i]), question)]
         own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]
-    elif (holds := scorer.asked_for(question)) is not None and not holds(candidates[lead].text):
-        # "When …?" led by a sentence with no date: the likeliest with one, if close enough (settings.typed_share)
-        typed = next((i for i in order if holds(candidates[i].text)), None)
-        if typed is not None and probabilities[typed] >= settings.typed_share * probabilities[lead]:
-            lead = typed
     chosen, words = [lead], candidates[lead].word_count
     floor = settings.extra_share * probabilities[lead]
     for i in order:

@@ -1,0 +1,49 @@
+"""A question turned into the clause a decline names: "What is the population of Belarus?" →
+"what the population of Belarus is", so the reply can say "The articles don't say what the
+population of Belarus is."
+
+Only what can be turned without parsing is turned: a question word followed by a form of "be"
+(the verb moves after its subject, or before the participle that ends it: "what X is called"),
+and a question whose question word is its subject ("who claimed responsibility", "how many
+people died"). Anything else (do-support, modals, yes/no questions) is named as asked, in
+quotation marks: "The articles don't say “When did Putin arrive?”" reads better than a wrong
+conjugation would.
+"""
+from __future__ import annotations
+
+import re
+
+_WH = r"(?:what|who|whom|whose|where|when|why|which|how(?:\s+(?:much|many|long|far|old|big|often|large))?)"
+_BE = re.compile(rf"^(?P<wh>{_WH})\s+(?P<be>is|are|was|were)\s+(?P<rest>.+)$", re.I)
+# the verb of a subject question: "who claimed …", "what happened …", "how many people died …"
+_SUBJECT = re.compile(r"^(?P<wh>(?:who|what|which\s+\w+|how\s+(?:many|much)\s+\w+))\s+(?P<verb>\w+)\b", re.I)
+_PAST = re.compile(r"^\w+(ed|[^s]s)$", re.I)
+_IRREGULAR = {"said", "says", "made", "took", "led", "left", "met", "won", "lost", "hit", "came", "went", "gave", "told",
+              "got", "began", "knew", "thought", "saw", "held", "sold", "bought", "paid", "fell", "rose", "spent", "sent",
+              "wrote", "ran", "set", "put", "cut", "became", "brought", "kept", "built", "fled", "killed", "died"}
+_AUXILIARY = {"do", "does", "did", "can", "could", "will", "would", "should", "shall", "may", "might", "must", "has",
+              "have", "had"}
+# where "be" goes back in: before a participle or the word of a fixed phrase that ends the clause
+_BEFORE = re.compile(r"\b(?:\w+(?:ing|ed)|being|been|called|named|known|held|expected|likely|about|going)\b", re.I)
+_STRANDED = {"like", "for", "from", "to", "with", "of", "in", "on", "at", "by", "into", "after"}  # a closing preposition
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|its|his|her|their|our|your|whose)\s+$", re.I)  # "the meeting": a noun
+
+
+def indirect(question: str) -> str:
+    """The clause that names what `question` asks (see the module's rules), or the question quoted."""
+    text = " ".join(question.strip().split()).rstrip("?").strip()
+    match = _BE.match(text)
+    if match:
+        wh, be, rest = match.group("wh").lower(), match.group("be").lower(), match.group("rest")
+        inside = next((m for m in _BEFORE.finditer(rest, 1) if not _DETERMINER.search(rest[:m.start()])), None)
+        last = rest.rsplit(" ", 1)
+        if inside:
+            return f"{wh} {rest[:inside.start()].rstrip()} {be} {rest[inside.start():]}"
+        if len(last) == 2 and last[1].lower() in _STRANDED:  # "what the border is like", "where it is from"
+            return f"{wh} {last[0]} {be} {last[1]}"
+        return f"{wh} {rest} {be}"
+    match = _SUBJECT.match(text)
+    if match and match.group("verb").lower() not in _AUXILIARY and (
+            _PAST.match(match.group("verb")) or match.group("verb").lower() in _IRREGULAR):
+        return text[:1].lower() + text[1:]
+    return f"“{question.strip()}”"

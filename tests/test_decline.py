@@ -1,0 +1,44 @@
+"""What a decline says: the fixed reply when the articles are about something else, and what they
+do not say when they speak of the question's topic (answer/phrasing.py)."""
+from __future__ import annotations
+
+import pytest
+
+from assistant import ABSTAIN_TEXT
+from assistant.answer.base import declined
+from assistant.answer.phrasing import indirect
+from assistant.types import Hit
+
+
+@pytest.mark.parametrize("question, clause", [
+    ("What is the population of Belarus?", "what the population of Belarus is"),
+    ("Who is Tom Røseth?", "who Tom Røseth is"),
+    ("What is the border like?", "what the border is like"),
+    ("Why was the meeting called off?", "why the meeting was called off"),
+    ("Where is the summit being held?", "where the summit is being held"),
+    ("What is the price of oil expected to be?", "what the price of oil is expected to be"),
+    ("Who claimed responsibility for the attack?", "who claimed responsibility for the attack"),
+    ("How many people died in the attack?", "how many people died in the attack"),
+    ("What happened at the concert hall?", "what happened at the concert hall"),
+    # do-support, modals and yes/no questions are named as asked: a wrong conjugation reads worse
+    ("When did Putin arrive in Minsk?", "“When did Putin arrive in Minsk?”"),
+    ("How much will the payment cost?", "“How much will the payment cost?”"),
+    ("Is Belarus complicit?", "“Is Belarus complicit?”"),
+])
+def test_a_question_becomes_the_clause_a_decline_names(question, clause):
+    assert indirect(question) == clause
+
+
+def _hit() -> Hit:
+    return Hit(1, "The population is not a supporter of the war.", 0.5, "a", "The president of Belarus is causing "
+               "trouble for Putin", "ITavisen", None, "a.md", None, (19, 23), 0, 40, ((0, 40),))
+
+
+def test_a_decline_says_what_the_articles_do_not_say_only_when_they_cover_the_topic():
+    covered = declined("What is the population of Belarus?", "q", [_hit()], 0.1, covered=True)
+    assert covered.text == ("The articles don't say what the population of Belarus is. Closest: The president of "
+                            "Belarus is causing trouble for Putin — ITavisen (¶20–23).")
+    assert covered.abstained and covered.covered and not covered.citations
+    elsewhere = declined("What is the capital of Australia?", "q", [_hit()], 0.1, covered=False)
+    assert elsewhere.text == ABSTAIN_TEXT and elsewhere.abstained and not elsewhere.covered
+    assert declined("Anything?", "q", [], 0.0, covered=True).text == ABSTAIN_TEXT  # nothing close: nothing to name
