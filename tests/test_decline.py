@@ -42,3 +42,14 @@ def test_a_decline_says_what_the_articles_do_not_say_only_when_they_cover_the_to
     elsewhere = declined("What is the capital of Australia?", "q", [_hit()], 0.1, covered=False)
     assert elsewhere.text == ABSTAIN_TEXT and elsewhere.abstained and not elsewhere.covered
     assert declined("Anything?", "q", [], 0.0, covered=True).text == ABSTAIN_TEXT  # nothing close: nothing to name
+
+
+def test_the_readme_decline_is_what_the_seeds_give(seed_index):
+    """The README's examples of a decline, through the real models on the seed articles."""
+    from assistant import ask
+
+    hedged = ask("What is Lukashenko's salary?", index_dir=seed_index)
+    assert hedged.abstained and hedged.covered
+    assert hedged.text.startswith("The articles don't say what Lukashenko's salary is. Closest: ")
+    off_topic = ask("Who won the football match?", index_dir=seed_index)
+    assert off_topic.abstained and not off_topic.covered and off_topic.text == ABSTAIN_TEXT
