@@ -139,10 +139,7 @@ class Embedder:
 
         model = self.model
         pieces = model.tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)["input_ids"]
-        by_length: dict[int, list[int]] = {}
-        for i, ids in enumerate(pieces):
-            by_length.setdefault(len(ids), []).append(i)
-        chunks = [rows[s:s + batch_size] for _, rows in sorted(by_length.items()) for s in range(0, len(rows), batch_size)]
+        chunks = same_length_chunks([len(ids) for ids in pieces], batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with torch.inference_mode():
             for rows in _progress(chunks, progress):
@@ -150,6 +147,15 @@ class Embedder:
                 vectors = model(features)["sentence_embedding"].float()
                 out[rows] = torch.nn.functional.normalize(vectors, dim=1).numpy()
         return out
+
+
+def same_length_chunks(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices into `lengths` in batches of at most `batch_size` that share one length, shortest
+    first: what runs together without padding (here and in answer/span_reader.py)."""
+    by_length: dict[int, list[int]] = {}
+    for i, length in enumerate(lengths):
+        by_length.setdefault(length, []).append(i)
+    return [rows[s:s + batch_size] for _, rows in sorted(by_length.items()) for s in range(0, len(rows), batch_size)]
 
 
 def _progress(chunks: list, show: bool):

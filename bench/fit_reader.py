@@ -120,12 +120,17 @@ def _linear(X, y, w) -> reader.Linear:
 def readings_of(record: dict, oof: dict[str, list]) -> list[Reading]:
     """The record's out-of-fold readings of the passages serving reads (its READ best), from
     bench/train_span_reader.py's file."""
-    keys = [f"{record['query']}\t{h.text}" for h in record["hits"][:READ]]
+    keys = [oof_key(record["query"], h.text) for h in record["hits"][:READ]]
     missing = [k for k in keys if k not in oof]
     if missing:
         raise SystemExit(f"no out-of-fold reading of {missing[0][:80]!r}: "
                          "run `python bench/train_span_reader.py` with these records first")
     return [Reading.from_list(oof[k]) for k in keys]
+
+
+def oof_key(query: str, passage: str) -> str:
+    """What an out-of-fold reading is stored under: the query searched and the passage read."""
+    return f"{query}\t{passage}"
 
 
 def load_oof() -> dict[str, list]:
@@ -385,7 +390,7 @@ def main() -> None:
     records = observe_all(embedder, args.quick)
     oof = load_oof()
     if args.available:
-        records = [r for r in records if all(f"{r['query']}\t{h.text}" in oof for h in r["hits"][:READ])]
+        records = [r for r in records if all(oof_key(r["query"], h.text) in oof for h in r["hits"][:READ])]
     kinds = _kinds(records)
     readings = [readings_of(r, oof) for r in records]
     folds = folds_of(records)

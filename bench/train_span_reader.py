@@ -45,7 +45,7 @@ import numpy as np
 import torch
 from cloze import cloze_pairs
 from common import ROOT, exact_and_f1, normalise
-from fit_reader import OOF_FILE, READ, RESULTS, _kinds, folds_of, load_oof, observe_all
+from fit_reader import OOF_FILE, READ, RESULTS, _kinds, folds_of, load_oof, observe_all, oof_key
 from sklearn.metrics import roc_auc_score
 
 from assistant.answer import adapter, span_reader
@@ -243,11 +243,6 @@ def train(pairs: list[tuple], epochs: float, path, info: dict, mode: str = "lora
     whole = tuple(n for n, p in model.named_parameters() if p.requires_grad and not adapter.trained(n))
     adapter.save_adapter(path, model, lora, head_pair, info, whole)
     return state
-
-
-def oof_key(query: str, passage: str) -> str:
-    """What an out-of-fold reading is stored under: the query searched and the passage read."""
-    return f"{query}\t{passage}"
 
 
 def read_records(path, records, indices, known: dict[str, list]) -> dict[str, list]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedding import DEFAULT_MODEL, Embedder
+from ..embedding import DEFAULT_MODEL, Embedder, same_length_chunks
 from ..errors import ModelError
 from .adapter import ADAPTER_FORMAT, ADAPTER_VERSION, RETRAIN, merge_adapter
 
@@ -163,28 +163,19 @@ class SpanReader:
         import torch
 
         tokenizer, model, head, bias = self.loaded()
+        encoded = encode_pairs(tokenizer, questions, passages)  # padded once; each batch is cut to its length
+        offsets = encoded.pop("offset_mapping")
+        lengths = encoded["attention_mask"].sum(1).tolist()
         out: list[Reading | None] = [None] * len(passages)
-        order = sorted(range(len(passages)), key=lambda i: (len(questions[i]) + len(passages[i]), i))
         with torch.inference_mode():
-            for begin in range(0, len(order), batch_size):
-                for rows in _same_length(order[begin:begin + batch_size], tokenizer, questions, passages):
-                    encoded = encode_pairs(tokenizer, [questions[i] for i in rows], [passages[i] for i in rows])
-                    offsets = encoded.pop("offset_mapping").tolist()
-                    logits = (model(**encoded).last_hidden_state.float() @ head + bias).numpy()
-                    for k, i in enumerate(rows):
-                        in_passage = np.array([sid == 1 for sid in encoded.sequence_ids(k)])
-                        out[i] = spans_of(logits[k, :, 0], logits[k, :, 1], offsets[k], in_passage)
+            for rows in same_length_chunks(lengths, batch_size):
+                length = lengths[rows[0]]
+                inputs = {name: values[rows, :length] for name, values in encoded.items()}
+                logits = (model(**inputs).last_hidden_state.float() @ head + bias).numpy()
+                for k, i in enumerate(rows):
+                    in_passage = np.array([sid == 1 for sid in encoded.sequence_ids(i)[:length]])
+                    out[i] = spans_of(logits[k, :, 0], logits[k, :, 1], offsets[i, :length].tolist(), in_passage)
         return out
-
-
-def _same_length(rows: list[int], tokenizer, questions, passages) -> list[list[int]]:
-    """`rows` grouped by the length of their pair in word pieces (no padding inside a group)."""
-    encoded = encode_pairs(tokenizer, [questions[i] for i in rows], [passages[i] for i in rows])
-    lengths = encoded["attention_mask"].sum(1).tolist()
-    groups: dict[int, list[int]] = {}
-    for row, length in zip(rows, lengths):
-        groups.setdefault(length, []).append(row)
-    return list(groups.values())
 
 
 @lru_cache(maxsize=4)
