@@ -56,3 +56,14 @@ def test_every_composer_keeps_the_contract(seed_index, composer_name):
 def test_a_composer_is_chosen_by_name(seed_index):
     with pytest.raises(InputError, match="composer: 'generative' is not one of extractive"):
         Assistant(seed_index, settings=AnswerSettings(composer="generative"))
+
+
+def test_the_settings_margin_decides_whether_a_short_answer_leads(seed_index):
+    """AnswerSettings.short_margin overrides the fitted one: far above any span, no short answer;
+    far below, the lead's best span is shown. The answer's sentences stay the same either way."""
+    question = "When will Lukashenko and Putin meet?"
+    strict, lenient = (Assistant(seed_index, settings=AnswerSettings(short_margin=m)) for m in (1e6, -1e6))
+    shown, hidden = lenient.ask(question), strict.ask(question)
+    assert not shown.abstained and shown.short_answer and shown.short_answer.text.strip()
+    assert hidden.short_answer is None
+    assert hidden.text == shown.text and hidden.citations == shown.citations

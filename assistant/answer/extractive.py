@@ -114,6 +114,10 @@ class ExtractiveComposer:
     def threshold(self) -> float:
         return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
 
+    @property
+    def short_margin(self) -> float:
+        return self.settings.short_margin if self.settings.short_margin is not None else self.reader.short_margin
+
     def warm(self) -> None:
         _ = self.reader  # reads and checks reader.json
         self.spans.read("warm-up?", ["A sentence to read."])  # loads, checks and quantises the adapter
@@ -141,8 +145,7 @@ class ExtractiveComposer:
             return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
         chosen = [found[i] for i in select(found, probabilities, query_text, self.settings)]
         answer = self._render(question, query_text, hits, chosen, answered)
-        margin = self.settings.short_margin if self.settings.short_margin is not None else self.reader.short_margin
-        short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)
+        short = short_answer(chosen[0], hits, readings, answer.citations, self.short_margin, self.settings.short_words)
         return replace(answer, short_answer=short)
 
     @staticmethod
