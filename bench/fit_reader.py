@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 from common import ROOT, exact_and_f1, normalise, squad_unanswerable, write_squad_corpus
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from assistant.files import disk
@@ -200,17 +201,23 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
     """Error rates; the share of answerable questions answered with the answer in the lead
     (first) or in any sentence, and the sentences per answer; of the answerable SQuAD questions
     answered, the share with a short answer and its exact match and F1 against the gold answers
-    (over those answered, counting 0 for none, and over those shown); and how often a decline of an on-topic question (fact absent,
-    unanswerable) says so and of an off-topic one (article absent) does not."""
+    (over those answered, counting 0 for none, and over those shown); how often a decline of an
+    on-topic question (fact absent, unanswerable) says so and of an off-topic one (article absent)
+    does not; and of the answerable questions declined, how often the passage the decline names
+    ("Closest: …") or any passage it shows holds the answer."""
     kinds = _kinds(records)
     says = np.array([answers(r, v, threshold, settings) for r, v in zip(records, verdicts)], dtype=bool)
     out = error_rates(kinds, says)
     first = anyhit = shown = answered = 0
     short, exact, overlap, squad_answered = 0, 0.0, 0.0, 0
     hedged = {True: [], False: []}
+    shown_hold: list[list[bool]] = []
     for record, verdict, read, kind, said in zip(records, verdicts, readings, kinds, says):
         if kind in ("fact", "impossible", "absent") and not said:
             hedged[kind != "absent"].append(verdict.covered >= 0.5)
+        if kind == "pos" and not said:  # a wrong decline still shows the closest passages: do they hold it?
+            gold = [normalise(g) for g in record["item"]["gold"]]
+            shown_hold.append([any(g in normalise(h.text) for g in gold) for h in record["hits"][:settings.retrieve_k]])
         if kind != "pos" or not said or not len(verdict.probabilities):
             continue
         chosen = selection.select(record["candidates"], verdict.probabilities, record["query"], settings)
@@ -227,7 +234,8 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
                 short, exact, overlap = short + 1, exact + e, overlap + f
     n_pos = max(1, int((kinds == "pos").sum()))
     counts = {kind: int((kinds == kind).sum()) for kind in ("pos", "absent", "fact", "impossible")}
-    declines = {"decline_says_covered": len(hedged[True]), "decline_says_not_covered": len(hedged[False])}
+    declines = {"decline_says_covered": len(hedged[True]), "decline_says_not_covered": len(hedged[False]),
+                "wrong_decline_closest_holds": len(shown_hold), "wrong_decline_shown_hold": len(shown_hold)}
     # what each rate is a share of, for averaging folds (a fold without a kind says nothing of it)
     out["_of"] = {"false_abstain": counts["pos"], "first_hit": counts["pos"], "answer_hit": counts["pos"],
                   "false_answer_absent": counts["absent"], "false_answer_fact": counts["fact"],
@@ -240,6 +248,8 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
                short_f1_shown=overlap / max(1, short),
                decline_says_covered=float(np.mean(hedged[True])) if hedged[True] else 0.0,
                decline_says_not_covered=1 - float(np.mean(hedged[False])) if hedged[False] else 0.0,
+               wrong_decline_closest_holds=float(np.mean([h[:1] == [True] for h in shown_hold])) if shown_hold else 0.0,
+               wrong_decline_shown_hold=float(np.mean([any(h) for h in shown_hold])) if shown_hold else 0.0,
                answerable=int((kinds == "pos").sum()), absent=int((kinds == "absent").sum()),
                fact=int((kinds == "fact").sum()), impossible=int((kinds == "impossible").sum()))
     return out
@@ -366,6 +376,30 @@ def held_out(records, verdicts, readings, folds, prefix: str, settings=DEFAULT) 
     return {k: float(np.average([v for v, _ in vs], weights=[n + 1e-9 for _, n in vs])) for k, vs in totals.items()}
 
 
+def same_article_auc(records, kinds, verdicts, readings) -> None:
+    """How well the answered probability and the best margin tell SQuAD 2.0's unanswerable questions
+    from the answerable ones of the same Wikipedia articles, pooled and article by article: the
+    articles differ in how answerable everything in them looks, which pooling across all SQuAD mixes in."""
+    groups = np.array([r["item"]["group"] for r in records])
+    present = np.array([r["condition"] == "present" for r in records])
+    impossible_groups = sorted(set(groups[kinds == "impossible"]))
+    if not impossible_groups:
+        return
+    p = np.array([v.answered for v in verdicts])
+    margin = np.array([max(r.margin for r in read) if read else reader.FLOOR for read in readings])
+    rows = {}
+    for name, mask in [("all SQuAD answerable", np.char.startswith(groups.astype(str), "squad:")),
+                       ("same articles", np.isin(groups, impossible_groups))]:
+        m = mask & present & np.isin(kinds, ["pos", "impossible"])
+        rows[name] = (roc_auc_score(kinds[m] == "pos", p[m]), roc_auc_score(kinds[m] == "pos", margin[m]))
+    within = [(roc_auc_score(kinds[m] == "pos", p[m]), roc_auc_score(kinds[m] == "pos", margin[m]))
+              for g in impossible_groups for m in [(groups == g) & present & np.isin(kinds, ["pos", "impossible"])]]
+    rows["article by article (mean)"] = tuple(np.mean(within, axis=0))
+    print("SQuAD 2.0 unanswerable against answerable, held out (AUC of the answered probability, of the best margin):")
+    for name, (a, b) in rows.items():
+        print(f"  {name:28} {a:.3f}  {b:.3f}")
+
+
 def rule_ablation(records, verdicts, readings, folds, domains) -> None:
     """Each hand rule of selection.py left out in turn: held-out figures with the span reader in place."""
     print("Rules (held out; each row leaves one out): " + ", ".join(RULE_MEASURES))
@@ -403,6 +437,7 @@ def main() -> None:
     per_domain = {d: held_out(records, verdicts, readings, folds, prefix) for d, prefix in domains.items()}
     figures = per_domain["all"]
     threshold = choose_threshold(records, verdicts)
+    same_article_auc(records, kinds, verdicts, readings)
     print("Held-out figures (article-level CV, threshold chosen on the other folds):")
     for key in figures:
         print(f"  {key:26} " + "  ".join(f"{d} {per_domain[d][key]:.3f}" for d in domains))
