@@ -20,10 +20,19 @@ from assistant.types import Hit
     ("Who claimed responsibility for the attack?", "who claimed responsibility for the attack"),
     ("How many people died in the attack?", "how many people died in the attack"),
     ("What happened at the concert hall?", "what happened at the concert hall"),
-    # do-support, modals and yes/no questions are named as asked: a wrong conjugation reads worse
+    # do-support with a verb of saying or thinking, whose forms are known
+    ("What did Zelensky say about the Friday meeting?", "what Zelensky said about the Friday meeting"),
+    ("How does Hansen see the meeting?", "how Hansen sees the meeting"),
+    ("What do the experts think will happen?", "what the experts think will happen"),
+    ("What did the ISW report say about the escape route?", "what the ISW report said about the escape route"),
+    ("What did the plan propose?", "what the plan proposed"),
+    ("What did Russian media report?", "what Russian media reported"),
+    ("What did Hansen say he would do?", "what Hansen said he would do"),
+    # other verbs after "do", modals and yes/no questions are named as asked: a wrong conjugation reads worse
     ("When did Putin arrive in Minsk?", "“When did Putin arrive in Minsk?”"),
     ("How much will the payment cost?", "“How much will the payment cost?”"),
     ("Is Belarus complicit?", "“Is Belarus complicit?”"),
+    ("Did Putin say anything?", "“Did Putin say anything?”"),
 ])
 def test_a_question_becomes_the_clause_a_decline_names(question, clause):
     assert indirect(question) == clause

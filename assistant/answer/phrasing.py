@@ -4,10 +4,12 @@ population of Belarus is."
 
 Only what can be turned without parsing is turned: a question word followed by a form of "be"
 (the verb moves after its subject, or before the participle that ends it: "what X is called"),
-and a question whose question word is its subject ("who claimed responsibility", "how many
-people died"). Anything else (do-support, modals, yes/no questions) is named as asked, in
-quotation marks: "The articles don't say “When did Putin arrive?”" reads better than a wrong
-conjugation would.
+a question whose question word is its subject ("who claimed responsibility", "how many
+people died"), and do-support with one of the verbs news questions ask with, whose forms are
+listed ("What did Zelensky say about …?" → "what Zelensky said about …", "How does Hansen see
+…?" → "how Hansen sees …"). Anything else (other verbs after "do", modals, yes/no questions)
+is named as asked, in quotation marks: "The articles don't say “When did Putin arrive?”" reads
+better than a wrong conjugation would.
 """
 from __future__ import annotations
 
@@ -29,6 +31,33 @@ _STRANDED = {"like", "for", "from", "to", "with", "of", "in", "on", "at", "by", 
 _DETERMINER = re.compile(r"\b(?:the|a|an|this|that|its|his|her|their|our|your|whose)\s+$", re.I)  # "the meeting": a noun
 
 
+# verbs of saying and thinking (what news questions ask people about): base → (third person, past)
+_FORMS = {"say": ("says", "said"), "think": ("thinks", "thought"), "mean": ("means", "meant"),
+          "see": ("sees", "saw"), "know": ("knows", "knew"), "tell": ("tells", "told"), "do": ("does", "did"),
+          "make": ("makes", "made"), "want": ("wants", "wanted"), "expect": ("expects", "expected"),
+          "believe": ("believes", "believed"), "claim": ("claims", "claimed"), "call": ("calls", "called"),
+          "describe": ("describes", "described"), "fear": ("fears", "feared"), "hope": ("hopes", "hoped"),
+          "suggest": ("suggests", "suggested"), "argue": ("argues", "argued"), "warn": ("warns", "warned"),
+          "plan": ("plans", "planned"), "propose": ("proposes", "proposed"), "predict": ("predicts", "predicted"),
+          "write": ("writes", "wrote"), "report": ("reports", "reported")}
+_DO = re.compile(rf"^(?P<wh>{_WH})\s+(?P<do>do|does|did)\s+(?P<after>\S.*)$", re.I)
+_VERB = re.compile(rf"\b(?:{'|'.join(_FORMS)})\b", re.I)
+
+
+def _do_support(match: re.Match) -> str | None:
+    """"what Zelensky said about …" from "What did Zelensky say about …": the verb is the first listed
+    one that does not follow a determiner ("the report") or stand before another ("the ISW report say")."""
+    after = match.group("after")
+    verbs = [m for m in _VERB.finditer(after) if m.start() > 0 and not _DETERMINER.search(after[:m.start()])]
+    for k, verb in enumerate(verbs):
+        if k + 1 < len(verbs) and not after[verb.end():verbs[k + 1].start()].strip():
+            continue
+        do, base = match.group("do").lower(), verb.group(0).lower()
+        form = base if do == "do" else _FORMS[base][0 if do == "does" else 1]
+        return f"{match.group('wh').lower()} {after[:verb.start()].rstrip()} {form}{after[verb.end():]}"
+    return None
+
+
 def indirect(question: str) -> str:
     """The clause that names what `question` asks (see the module's rules), or the question quoted."""
     text = " ".join(question.strip().split()).rstrip("?").strip()
@@ -42,6 +71,10 @@ def indirect(question: str) -> str:
         if len(last) == 2 and last[1].lower() in _STRANDED:  # "what the border is like", "where it is from"
             return f"{wh} {last[0]} {be} {last[1]}"
         return f"{wh} {rest} {be}"
+    match = _DO.match(text)
+    turned = _do_support(match) if match else None
+    if turned:
+        return turned
     match = _SUBJECT.match(text)
     if match and match.group("verb").lower() not in _AUXILIARY and (
             _PAST.match(match.group("verb")) or match.group("verb").lower() in _IRREGULAR):
