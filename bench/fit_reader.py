@@ -387,14 +387,15 @@ def same_article_auc(records, kinds, verdicts, readings) -> None:
         return
     p = np.array([v.answered for v in verdicts])
     margin = np.array([max(r.margin for r in read) if read else reader.FLOOR for read in readings])
-    rows = {}
-    for name, mask in [("all SQuAD answerable", np.char.startswith(groups.astype(str), "squad:")),
-                       ("same articles", np.isin(groups, impossible_groups))]:
-        m = mask & present & np.isin(kinds, ["pos", "impossible"])
-        rows[name] = (roc_auc_score(kinds[m] == "pos", p[m]), roc_auc_score(kinds[m] == "pos", margin[m]))
-    within = [(roc_auc_score(kinds[m] == "pos", p[m]), roc_auc_score(kinds[m] == "pos", margin[m]))
-              for g in impossible_groups for m in [(groups == g) & present & np.isin(kinds, ["pos", "impossible"])]]
-    rows["article by article (mean)"] = tuple(np.mean(within, axis=0))
+    asked = present & np.isin(kinds, ["pos", "impossible"])
+
+    def aucs(mask: np.ndarray) -> tuple[float, float]:
+        m = mask & asked
+        return roc_auc_score(kinds[m] == "pos", p[m]), roc_auc_score(kinds[m] == "pos", margin[m])
+
+    rows = {"all SQuAD answerable": aucs(np.char.startswith(groups.astype(str), "squad:")),
+            "same articles": aucs(np.isin(groups, impossible_groups)),
+            "article by article (mean)": tuple(np.mean([aucs(groups == g) for g in impossible_groups], axis=0))}
     print("SQuAD 2.0 unanswerable against answerable, held out (AUC of the answered probability, of the best margin):")
     for name, (a, b) in rows.items():
         print(f"  {name:28} {a:.3f}  {b:.3f}")

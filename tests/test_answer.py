@@ -66,8 +66,8 @@ def test_unanswerable_questions_abstain(seed_index, question):
     meeting the seeds report may be declined either way: the meeting is covered, he is not."""
     answer = ask(question, index_dir=seed_index)
     assert answer.abstained and answer.citations == ()
-    assert answer.text == ABSTAIN_TEXT if "Australia" in question else (
-        answer.text == ABSTAIN_TEXT or answer.text.startswith("The articles don't say "))
+    plain = answer.text == ABSTAIN_TEXT
+    assert plain or ("Australia" not in question and answer.text.startswith("The articles don't say "))
     assert "do not answer" in to_markdown(answer)
 
 
