@@ -1,6 +1,6 @@
 """Fit the answer reader (assistant/answer/reader.json) and print its cross-validated figures.
 
-    python bench/fit_reader.py [--quick] [--dry-run]
+    python bench/fit_reader.py [--quick] [--dry-run] [--rules] [--forms combiner=trees,abstainer=linear]
 
 Data: the SQuAD half (each paragraph one article, grouped by Wikipedia article) and the
 *tune* half of our own questions (bench/data, grouped by news article). Every question is
@@ -14,7 +14,8 @@ asked in up to three conditions, on one index, by hiding passages (Index.without
 
 SQuAD 2.0's unanswerable questions over the same paragraphs are asked with everything indexed.
 
-Four models are fitted (assistant/answer/reader.py): the ranker on the candidates of
+Four models are fitted (assistant/answer/reader.py; each a logistic regression or gradient-
+boosted trees, as FORMS says or --forms asks): the ranker on the candidates of
 answerable questions asked with everything indexed; the combiner on the same candidates with
 the ranker's logit and what the span reader found in each; the abstainer on one row per
 question-condition (its question and reading features, computed with the ranker and combiner
@@ -42,12 +43,13 @@ from pathlib import Path
 
 import numpy as np
 from common import ROOT, exact_and_f1, normalise, squad_unanswerable, write_squad_corpus
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from assistant.files import disk
-from assistant.answer import extractive, reader, repair, selection
+from assistant.answer import extractive, models, reader, repair, selection
 from assistant.answer.span_reader import Reading
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
@@ -67,6 +69,10 @@ OOF_FILE = RESULTS / "span-oof.json"  # bench/train_span_reader.py writes it
 # answer is among the best three for 0.96 of SQuAD questions (answer-hit@3), and each costs
 # about 14 ms on one thread.
 READ = 3
+# What each part of the reader is: "linear" (logistic regression) or "trees" (gradient boosting,
+# TREES). Chosen on held-out folds; see bench/README.md.
+FORMS = {"ranker": "linear", "combiner": "trees", "abstainer": "linear", "coverage": "linear"}
+TREES = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8}  # not tuned
 
 
 def squad_questions(quick: bool):
@@ -111,11 +117,35 @@ def collect(index_dir: Path, items: list[dict], embedder: Embedder, article_pass
     return out
 
 
-def _linear(X, y, w) -> reader.Linear:
+def _linear(X, y, w) -> models.Linear:
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale < 1e-9] = 1.0
     model = LogisticRegression(C=1.0, max_iter=3000).fit((X - mean) / scale, y, sample_weight=w)
-    return reader.Linear(mean, scale, model.coef_[0], float(model.intercept_[0]))
+    return models.Linear(mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def _trees(X, y, w) -> models.Trees:
+    """Gradient-boosted trees (log loss), their nodes copied into one models.Trees; checked
+    against scikit-learn's own decision function on the rows fitted."""
+    model = GradientBoostingClassifier(**TREES, random_state=0).fit(X, y, sample_weight=w)
+    offset, parts = 0, {k: [] for k in ("roots", "feature", "threshold", "left", "right", "value")}
+    for (estimator,) in model.estimators_:
+        tree = estimator.tree_
+        parts["roots"].append(offset)
+        parts["feature"].append(tree.feature)
+        parts["threshold"].append(tree.threshold)
+        for side, children in (("left", tree.children_left), ("right", tree.children_right)):
+            parts[side].append(np.where(children == models.LEAF, models.LEAF, children + offset))
+        parts["value"].append(tree.value[:, 0, 0] * model.learning_rate)
+        offset += tree.node_count
+    joined = {k: np.asarray(v) if k == "roots" else np.concatenate(v) for k, v in parts.items()}
+    sums = sum(e.predict(X[:1])[0] for (e,) in model.estimators_) * model.learning_rate
+    base = float(model.decision_function(X[:1])[0] - sums)
+    fitted = models.Trees.from_dict({"base": base, **{k: v.tolist() for k, v in joined.items()}}, X.shape[1], "trees")
+    check = X[:: max(1, len(X) // 2000)]
+    if not np.allclose(fitted.logits(check), model.decision_function(check), atol=1e-6):
+        raise SystemExit("the trees copied out of scikit-learn disagree with it: its tree format changed?")
+    return fitted
 
 
 def readings_of(record: dict, oof: dict[str, list]) -> list[Reading]:
@@ -142,28 +172,29 @@ def span_matrix(record: dict, readings: list[Reading]) -> np.ndarray:
     return reader.span_rows(record["candidates"], record["hits"], readings)
 
 
-def fit(records, kinds, readings) -> reader.Reader:
+def fit(records, kinds, readings, forms=FORMS) -> reader.Reader:
     """Ranker on the candidates of answerable, fully indexed questions; combiner on the same
     candidates with what the span reader found in them; abstainer and coverage on every
     question-condition that is a clear positive or negative, with this ranker and combiner.
-    `readings`: each record's out-of-fold readings."""
+    `readings`: each record's out-of-fold readings; `forms`: "linear" or "trees" per part."""
+    fitters = {"linear": _linear, "trees": _trees}
     ranked = [i for i, (r, k) in enumerate(zip(records, kinds)) if k == "pos" and r["condition"] == "present"
               and len(r["observation"].rows)]
     y = np.concatenate([records[i]["labels"] for i in ranked])
     w = np.concatenate([np.full(len(records[i]["labels"]), records[i]["item"]["weight"]) for i in ranked])
-    ranker = _linear(np.vstack([records[i]["observation"].rows for i in ranked]), y, w)
+    ranker = fitters[forms["ranker"]](np.vstack([records[i]["observation"].rows for i in ranked]), y, w)
     combined = np.vstack([np.column_stack([ranker.logits(records[i]["observation"].rows),
                                            span_matrix(records[i], readings[i])]) for i in ranked])
-    combiner = _linear(combined, y, w)
+    combiner = fitters[forms["combiner"]](combined, y, w)
     n = len(reader.ABSTAINER_FEATURES)  # not fitted yet; evidence() does not use them
-    unfitted = reader.Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+    unfitted = models.Linear(np.zeros(n), np.ones(n), np.zeros(n), 0.0)
     partial = reader.Reader(ranker, combiner, unfitted, unfitted, 0.5, READ, 0.0, {})
     used = [i for i, k in enumerate(kinds) if k != "skip"]
     Q = np.vstack([partial.evidence(records[i]["observation"], span_matrix(records[i], readings[i]), readings[i])[1]
                    for i in used])
     weights = np.array([records[i]["item"]["weight"] for i in used])
-    abstainer = _linear(Q, kinds[used] == "pos", weights)
-    coverage = _linear(Q, kinds[used] != "absent", weights)
+    abstainer = fitters[forms["abstainer"]](Q, kinds[used] == "pos", weights)
+    coverage = fitters[forms["coverage"]](Q, kinds[used] != "absent", weights)
     return reader.Reader(ranker, combiner, abstainer, coverage, 0.5, READ, 0.0, {})
 
 
@@ -420,7 +451,12 @@ def main() -> None:
                         help="only the records the span reader's out-of-fold file reads (a pilot of some folds)")
     parser.add_argument("--extra-shares", default="", help="e.g. 0.15,0.25,0.5: held-out answer-hit and sentences "
                         "per answer at each share of the lead's probability a further sentence needs (AnswerSettings)")
+    parser.add_argument("--forms", default="", help="e.g. combiner=linear,abstainer=trees: what each part is "
+                        f"(default {','.join(f'{k}={v}' for k, v in FORMS.items())})")
     args = parser.parse_args()
+    forms = {**FORMS, **dict(pair.split("=") for pair in args.forms.split(",") if pair)}
+    if set(forms) != set(FORMS) or not set(forms.values()) <= {"linear", "trees"}:
+        raise SystemExit(f"--forms: parts are {', '.join(FORMS)}; each linear or trees")
     embedder = Embedder()
     records = observe_all(embedder, args.quick)
     oof = load_oof()
@@ -431,7 +467,7 @@ def main() -> None:
     folds = folds_of(records)
     verdicts: list = [None] * len(records)
     for train, test in folds:
-        fold_reader = fit([records[i] for i in train], kinds[train], [readings[i] for i in train])
+        fold_reader = fit([records[i] for i in train], kinds[train], [readings[i] for i in train], forms)
         for i in test:
             verdicts[i] = fold_reader.read(records[i]["observation"], span_matrix(records[i], readings[i]), readings[i])
     domains = {"all": "", "SQuAD": "squad:", "own tune": "own:"}
@@ -465,15 +501,19 @@ def main() -> None:
     short_margin = choose_short_margin(records, verdicts, readings, threshold)
     if args.rules:
         rule_ablation(records, verdicts, readings, folds, domains)
-    final = fit(records, kinds, readings)
+    final = fit(records, kinds, readings, forms)
     print(f"shipped threshold {threshold:.2f}, short-answer margin {short_margin:+.1f}")
     for name, names in reader._PARTS:
-        print(f"{name} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, getattr(final, name).coef)))
+        part = getattr(final, name)
+        if isinstance(part, models.Trees):
+            print(f"{name}: {len(part.roots)} trees of depth {part.depth}")
+        else:
+            print(f"{name} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(names, part.coef)))
     if args.dry_run:
         return
     cv = {"folds": FOLDS, "by": "article", "quick": args.quick, "questions": len({id(r["item"]) for r in records}),
           "question_conditions": len(records), "held_out": figures, "held_out_squad": per_domain["SQuAD"],
-          "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(),
+          "held_out_own_tune": per_domain["own tune"], "fitted": dt.date.today().isoformat(), "forms": forms,
           "embedder_backend": embedder.backend}
     params = reader.params_of(dataclasses.replace(final, threshold=threshold, short_margin=short_margin, info=cv))
     reader.READER_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, ask
 from assistant.answer import candidates as cands
-from assistant.answer import features, reader
+from assistant.answer import features, models, reader
 from assistant.answer.span_reader import Reading, Span
 from assistant.errors import ModelError
 
@@ -23,8 +23,8 @@ DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
     shipped = reader.load_reader()
     assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(features.FEATURES),)
-    assert shipped.combiner.coef.shape == (len(reader.SPAN_FEATURES),)
-    assert shipped.abstainer.coef.shape == shipped.coverage.coef.shape == (len(reader.ABSTAINER_FEATURES),)
+    for part, names in reader._PARTS:  # linear or trees, each part reads rows of its features
+        assert getattr(shipped, part).logits(np.zeros((2, len(names)))).shape == (2,)
     assert shipped.info["by"] == "article" and "held_out" in shipped.info and shipped.read_passages >= 1
     params = json.loads(reader.READER_FILE.read_text(encoding="utf-8"))
     assert reader.params_of(shipped) == params
@@ -32,6 +32,7 @@ def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
     for change, message in (({"version": 99}, "version 99"), ({"format": "pickle"}, "re-fit"),
                             ({"ranker": {**ranker, "features": ["similarity"]}}, "ranker was fitted on other features"),
                             ({"combiner": {**combiner, "features": ["cross_logit"]}}, "combiner was fitted on other"),
+                            ({"combiner": {**combiner, "kind": "forest"}}, "unknown kind"),
                             ({"read_passages": 0}, "read_passages 0"), ({"read_passages": "3"}, "read_passages '3'"),
                             ({"abstainer": {**abstainer, "coef": [0.0]}}, "damaged"),
                             ({"abstainer": {**abstainer, "scale": [0.0] * len(abstainer["scale"])}}, "not positive"),
@@ -120,13 +121,11 @@ def test_a_he_follow_up_answers_with_that_persons_words_first(seed_index):
     assert "Hansen" in lead.speakers, follow.text
 
 
-# The wife question is answered ("On Friday, … will meet …", probability 0.330 against the threshold
-# 0.32) since the reader was fitted on all five folds' readings (#25): a known failure, kept in view.
-WIFE = pytest.param("What is the name of Lukashenko's wife?", marks=pytest.mark.xfail(
-    strict=True, reason="answered just above the threshold by the reader fitted on all five folds (#25)"))
-
-
-@pytest.mark.parametrize("question", ["In which year was Arve Hansen born?", WIFE,
+# The wife and age questions are declined by a small margin (probabilities 0.296 and 0.282 against
+# the threshold 0.31, the reader with a tree combiner; the linear one answered both): a refit that
+# answers them again fails here.
+@pytest.mark.parametrize("question", ["In which year was Arve Hansen born?", "What is the name of Lukashenko's wife?",
+                                      "How old is Lukashenko?",
                                       # Røseth's words answer only what they are about (selection.own_words)
                                       "What does Røseth say about the Olympic Games?",
                                       "What does Hansen say about the price of gas in Minsk?"])
@@ -142,11 +141,11 @@ def test_what_the_span_reader_found_can_change_the_lead():
     """Three candidates, one cheap feature: the ranker orders them 0 > 1 > 2; the span reader
     finds the best span in candidate 1's sentence, and reads no passage of candidate 2's."""
     n = len(features.FEATURES)
-    ranker = reader.Linear(np.zeros(n), np.ones(n), np.eye(n)[0], 0.0)  # logit = the first feature
+    ranker = models.Linear(np.zeros(n), np.ones(n), np.eye(n)[0], 0.0)  # logit = the first feature
     m = len(reader.SPAN_FEATURES)
-    combiner = reader.Linear(np.zeros(m), np.ones(m), np.array([1.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
+    combiner = models.Linear(np.zeros(m), np.ones(m), np.array([1.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
     q = len(reader.ABSTAINER_FEATURES)
-    abstainer = reader.Linear(np.zeros(q), np.ones(q), np.eye(q)[reader.ABSTAINER_FEATURES.index("best_margin")], 0.0)
+    abstainer = models.Linear(np.zeros(q), np.ones(q), np.eye(q)[reader.ABSTAINER_FEATURES.index("best_margin")], 0.0)
     fitted = reader.Reader(ranker, combiner, abstainer, abstainer, 0.5, 2, 0.0, {})
     hits = [SimpleNamespace(sentences=((0, 10), (11, 20))), SimpleNamespace(sentences=((0, 10),)),
             SimpleNamespace(sentences=((0, 10),))]

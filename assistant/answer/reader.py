@@ -1,5 +1,6 @@
-"""The fitted reader: four standardised logistic regressions, shipped as versioned JSON, over
-what the span reader (span_reader.py) makes of the best passages.
+"""The fitted reader: four models (models.py: a standardised logistic regression or gradient-
+boosted trees each), shipped as versioned JSON, over what the span reader (span_reader.py)
+makes of the best passages.
 
 - the *ranker*, over features.FEATURES of each candidate sentence: cheap features of every
   candidate, fitted on answerable questions only (so that questions the articles miss do not
@@ -7,7 +8,8 @@ what the span reader (span_reader.py) makes of the best passages.
 - the *combiner*, over SPAN_FEATURES of each candidate: the ranker's logit, how far the best
   span the span reader finds inside the sentence stands above "no answer" in its passage, and
   that passage's own margin; the probability that the sentence holds the answer, given that
-  some sentence does;
+  some sentence does. Trees: held out, they lead with the answer more often than a linear
+  combiner did, most on news (bench/README.md);
 - the *abstainer*, over features.QUESTION_FEATURES + READING_FEATURES: the probability that the
   articles answer the question at all. The composer declines below `threshold`;
 - the *coverage* model, over the same features: the probability that the articles speak of
@@ -16,8 +18,8 @@ what the span reader (span_reader.py) makes of the best passages.
 `bench/fit_reader.py` fits them with article-level cross-validation on the span reader's
 out-of-fold readings and writes `reader.json` (weights, standardisation, the threshold, the
 number of passages read, the margin a short answer needs and the held-out figures behind them;
-never pickle). What is read
-back is checked: format tag, version, feature names, shapes and finiteness.
+never pickle). What is read back is checked: format tag, version, feature names, shapes,
+finiteness, and that every tree is a tree (models.py).
 """
 from __future__ import annotations
 
@@ -31,32 +33,16 @@ import numpy as np
 
 from ..errors import ModelError
 from . import features
+from .models import Linear, Trees, model_from
 from .span_reader import Reading
 
 READER_FILE = Path(__file__).with_name("reader.json")
 READER_FORMAT = "news-assistant-reader"
-READER_VERSION = 4
+READER_VERSION = 5
 SPAN_FEATURES = ("ranker_logit", "span_margin", "passage_margin", "span_gap", "holds_best")
 READING_FEATURES = ("best_margin", "second_margin", "best_span", "top_null", "lead_span_margin")
 FLOOR = -20.0  # the margin of a sentence the span reader did not read, or found no span in
 _REFIT = "re-fit it with `python bench/fit_reader.py`"
-
-
-@dataclass(frozen=True)
-class Linear:
-    """z = ((x - mean) / scale) · coef + intercept."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def logits(self, rows: np.ndarray) -> np.ndarray:
-        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept if len(rows) else np.zeros(0)
-
-    def as_dict(self) -> dict:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": float(self.intercept)}
 
 
 def sigmoid(z: np.ndarray | float) -> np.ndarray:
@@ -92,10 +78,10 @@ class Verdict(NamedTuple):
 
 @dataclass(frozen=True)
 class Reader:
-    ranker: Linear
-    combiner: Linear
-    abstainer: Linear
-    coverage: Linear
+    ranker: Linear | Trees
+    combiner: Linear | Trees
+    abstainer: Linear | Trees
+    coverage: Linear | Trees
     threshold: float
     read_passages: int  # the retrieval's best passages the span reader reads
     short_margin: float  # a short answer stands this far above "no answer" in its passage (start + end logits)
@@ -124,18 +110,13 @@ class Reader:
 ABSTAINER_FEATURES = features.QUESTION_FEATURES + READING_FEATURES
 
 
-def linear_from(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear:
-    """One part of reader.json (its feature names, standardisation and weights), checked."""
+def part_from(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear | Trees:
+    """One part of reader.json (its feature names and model), checked."""
     if not isinstance(params, dict):
         raise ValueError(f"{part} is {type(params).__name__}, not an object")
     if tuple(params.get("features", ())) != names:
         raise ModelError(f"{source}: its {part} was fitted on other features than this program computes: {_REFIT}.")
-    arrays = [np.asarray(params[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
-    if any(a.shape != (len(names),) for a in arrays) or not all(np.isfinite(a).all() for a in arrays):
-        raise ValueError(f"{part} weights of the wrong shape or not finite")
-    if (arrays[1] <= 0).any():
-        raise ValueError(f"{part} scale not positive")
-    return Linear(*arrays, float(params["intercept"]))
+    return model_from(params, len(names), part)
 
 
 _PARTS = (("ranker", features.FEATURES), ("combiner", SPAN_FEATURES), ("abstainer", ABSTAINER_FEATURES),
@@ -147,7 +128,7 @@ def reader_from(params: dict, source: str) -> Reader:
         raise ModelError(f"{source} is reader format {params.get('format')!r} version {params.get('version')!r}, "
                          f"not {READER_FORMAT!r} version {READER_VERSION}: {_REFIT}.")
     try:
-        parts = [linear_from(params[name], names, name, source) for name, names in _PARTS]
+        parts = [part_from(params[name], names, name, source) for name, names in _PARTS]
         threshold, read, margin = float(params["threshold"]), params["read_passages"], float(params["short_margin"])
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold {threshold} outside (0, 1)")
