@@ -36,9 +36,12 @@ class AnswerSettings:
     # The span the reader found in the lead is shown as the short answer when it has at most this
     # many words and stands `short_margin` above "no answer" in its passage (start + end logits;
     # None: the margin fitted in reader.json, the least at which the short answers shown reach F1
-    # 0.72 on the folds it is chosen on, 0.70 held out).
+    # 0.72 on the folds it is chosen on, 0.70 held out). Why-questions have a margin of their own
+    # (`short_margin_why`, fitted the same way on them alone; inf: none is shown), since their
+    # answers are reasons that a few words rarely hold.
     short_words: int = 12
     short_margin: float | None = None
+    short_margin_why: float | None = None
     # A longer "question" is a pasted article, not a question: it is refused with one line saying so.
     # Up to this length every part reads it (the models read its first word pieces).
     max_question_chars: int = 2000

@@ -39,9 +39,14 @@ def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
                             ({"ranker": {**ranker, "mean": [float("nan")] * len(ranker["mean"])}}, "not finite"),
                             ({"coverage": None}, "damaged"), ({"threshold": 1.5}, "outside"),
                             ({"short_margin": float("nan")}, "short_margin not finite"), ({"short_margin": "x"}, "damaged"),
+                            ({"short_margin_why": float("nan")}, "neither a number nor null"),
+                            ({"short_margin_why": "x"}, "damaged"),
                             ({"threshold": None}, "damaged")):
         with pytest.raises(ModelError, match=message):
             reader.reader_from({**params, **change}, "reader.json")
+    never = reader.reader_from({**params, "short_margin_why": None}, "reader.json")
+    assert never.short_margin_why == float("inf") and reader.params_of(never)["short_margin_why"] is None
+    assert reader.reader_from({**params, "short_margin_why": 2.0}, "reader.json").short_margin_why == 2.0
     broken = tmp_path / "reader.json"
     broken.write_text(reader.READER_FILE.read_text(encoding="utf-8")[:100], encoding="utf-8")
     with pytest.raises(ModelError, match="Cannot read"):
@@ -133,6 +138,14 @@ def test_a_fact_the_seeds_lack_is_declined(seed_index, question):
     assert ask(question, index_dir=seed_index).abstained
 
 
+@pytest.mark.parametrize("question, why", [
+    ("Why might Lukashenko deviate from Moscow?", True), ("And why is that?", True), ("why?", True),
+    ("What is the reason why he left?", False), ("Who knows why he left?", False), ("How did it happen?", False),
+    ("Whyte said what?", False)])
+def test_a_why_question_is_one_whose_first_question_word_is_why(question, why):
+    assert features.asks_why(question) is why
+
+
 def _candidate(rank: int, index: int):
     return cands.Candidate(rank, index, "x", 0, "x", None, None, np.zeros(2), 0.0, 0.0, 0.0, True, False, False, None)
 
@@ -146,7 +159,7 @@ def test_what_the_span_reader_found_can_change_the_lead():
     combiner = models.Linear(np.zeros(m), np.ones(m), np.array([1.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
     q = len(reader.ABSTAINER_FEATURES)
     abstainer = models.Linear(np.zeros(q), np.ones(q), np.eye(q)[reader.ABSTAINER_FEATURES.index("best_margin")], 0.0)
-    fitted = reader.Reader(ranker, combiner, abstainer, abstainer, 0.5, 2, 0.0, {})
+    fitted = reader.Reader(ranker, combiner, abstainer, abstainer, 0.5, 2, 0.0, 0.0, {})
     hits = [SimpleNamespace(sentences=((0, 10), (11, 20))), SimpleNamespace(sentences=((0, 10),)),
             SimpleNamespace(sentences=((0, 10),))]
     found = [_candidate(0, 0), _candidate(0, 1), _candidate(2, 0)]

@@ -118,6 +118,13 @@ class ExtractiveComposer:
     def short_margin(self) -> float:
         return self.settings.short_margin if self.settings.short_margin is not None else self.reader.short_margin
 
+    def short_margin_for(self, question: str) -> float:
+        """The margin a short answer to this question needs (why-questions have their own)."""
+        if not features.asks_why(question):
+            return self.short_margin
+        chosen = self.settings.short_margin_why
+        return chosen if chosen is not None else self.reader.short_margin_why
+
     def warm(self) -> None:
         _ = self.reader  # reads and checks reader.json
         self.spans.read("warm-up?", ["A sentence to read."])  # loads, checks and quantises the adapter
@@ -145,7 +152,8 @@ class ExtractiveComposer:
             return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
         chosen = [found[i] for i in select(found, probabilities, query_text, self.settings)]
         answer = self._render(question, query_text, hits, chosen, answered)
-        short = short_answer(chosen[0], hits, readings, answer.citations, self.short_margin, self.settings.short_words)
+        margin = self.short_margin_for(query_text)
+        short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)
         return replace(answer, short_answer=short)
 
     @staticmethod

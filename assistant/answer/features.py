@@ -66,6 +66,16 @@ _WHO_IS = re.compile(r"^\s*who\s+(is|was|are|were)\s+(?P<name>.+?)\??$", re.I)
 _ROLE = r"(?:[a-z][\w-]*\s+){1,8}"  # lower-case words that describe someone: "head teacher in intelligence at …"
 
 
+_QUESTION_WORD = re.compile(r"\b(why|how|what|which|who|whom|whose|when|where)\b", re.IGNORECASE)
+
+
+def asks_why(question: str) -> bool:
+    """The question's first question word is "why" ("Why might Lukashenko deviate …?",
+    "And why is that?"): it asks for a reason, not a name, a date or a number."""
+    first = _QUESTION_WORD.search(question)
+    return bool(first) and first.group(1).lower() == "why"
+
+
 def asks_for_words(question: str) -> bool:
     """"What does Hansen say/think …", "How does Godzimirski characterize …": a person's own words answer it."""
     return bool(ASKS_WORDS.search(question))

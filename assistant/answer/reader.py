@@ -24,6 +24,7 @@ finiteness, and that every tree is a tree (models.py).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,7 @@ class Reader:
     threshold: float
     read_passages: int  # the retrieval's best passages the span reader reads
     short_margin: float  # a short answer stands this far above "no answer" in its passage (start + end logits)
+    short_margin_why: float  # the same for why-questions (features.asks_why); inf: none is shown
     info: dict
 
     def evidence(self, observation: features.Observation, spans: np.ndarray,
@@ -130,13 +132,16 @@ def reader_from(params: dict, source: str) -> Reader:
     try:
         parts = [part_from(params[name], names, name, source) for name, names in _PARTS]
         threshold, read, margin = float(params["threshold"]), params["read_passages"], float(params["short_margin"])
+        why = math.inf if params["short_margin_why"] is None else float(params["short_margin_why"])  # null: never
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold {threshold} outside (0, 1)")
         if type(read) is not int or not 1 <= read <= 10:
             raise ValueError(f"read_passages {read!r} not a number of passages from 1 to 10")
         if not np.isfinite(margin):
             raise ValueError("short_margin not finite")
-        return Reader(*parts, threshold, read, margin, params.get("cv", {}))
+        if np.isnan(why) or why == -math.inf:
+            raise ValueError("short_margin_why neither a number nor null")
+        return Reader(*parts, threshold, read, margin, why, params.get("cv", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{source} is damaged ({exc}): {_REFIT}.") from None
 
@@ -145,6 +150,7 @@ def params_of(fitted: Reader) -> dict:
     """What reader.json holds (the inverse of `reader_from`)."""
     return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": float(fitted.threshold),
             "read_passages": fitted.read_passages, "short_margin": float(fitted.short_margin),
+            "short_margin_why": None if fitted.short_margin_why == math.inf else float(fitted.short_margin_why),
             **{name: {"features": list(names), **getattr(fitted, name).as_dict()} for name, names in _PARTS},
             "cv": fitted.info}
 
