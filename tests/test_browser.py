@@ -96,7 +96,7 @@ def test_article_added_in_the_page_is_citable_next_question(page, live_app):
     page.fill("#paste-author textarea, #paste-author input", "Ola Fixture")
     page.fill("#paste-text textarea", text.strip())
     page.click("#add-text")
-    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#articles-message')?.innerText.includes('Added')", timeout=60_000)
     assert title in page.inner_text("#articles-table")
     page.wait_for_function("() => document.querySelector('#paste-text textarea').value === ''")  # the form clears
     assert page.input_value("#paste-title textarea, #paste-title input") == ""
@@ -113,7 +113,7 @@ def test_a_link_added_in_the_page_is_citable_next_question(page, live_app, news_
     page.get_by_role("tab", name="Articles").click()
     page.fill("#add-link textarea, #add-link input", f"{news_site.url}/pages/school-meals.html")
     page.click("#add-url")
-    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Added')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#articles-message')?.innerText.includes('Added')", timeout=60_000)
     assert "Northern Gazette, 2025-01-27" in page.inner_text("#articles-message")
     assert "Free school meals extended" in page.inner_text("#articles-table")
     saved = live_app.corpus / "free-school-meals-extended-to-all-primary-pupils.md"
@@ -136,7 +136,7 @@ def test_the_date_range_limits_the_answer(page):
     page.fill("#since textarea, #since input", "2 April")
     page.fill("#question textarea", "Who is Tom Røseth?")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes(\"is not a date\")", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes(\"is not a date\")", timeout=30_000)
 
 
 PAYLOADS = ("![pixel]({base}/md-image.png) [a link]({base}/md-link) <img src=\"{base}/html-image.png\"> "
@@ -194,7 +194,7 @@ def test_removing_an_article_asks_first(page, live_app):
         "---\ntitle: Ferry note for removal\n---\nThe night ferry to Senja was cancelled on Sunday.\n", encoding="utf-8")
     live_app.assistant.build(progress=False, paths=["ferry-note.md"])
     page.get_by_role("tab", name="Articles").click()
-    page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Ferry note')")
+    page.wait_for_function("() => document.querySelector('#articles-table')?.innerText.includes('Ferry note')")
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="Ferry note for removal (ferry-note.md)").click()
     answers = iter([False, True])
@@ -203,7 +203,7 @@ def test_removing_an_article_asks_first(page, live_app):
     page.wait_for_timeout(1500)
     assert (live_app.corpus / "ferry-note.md").exists()
     page.click("#remove")
-    page.wait_for_function("() => document.querySelector('#articles-message').innerText.includes('Removed')",
+    page.wait_for_function("() => document.querySelector('#articles-message')?.innerText.includes('Removed')",
                            timeout=30_000)
     assert not (live_app.corpus / "ferry-note.md").exists()
 
@@ -212,7 +212,7 @@ def test_cancelling_a_removal_changes_nothing_on_the_page(page, live_app):
     """Dismissing the confirmation leaves the table, the list and the message as they were: no
     "Error" badge (the dialog's cancel used to throw, which failed every output)."""
     page.get_by_role("tab", name="Articles").click()
-    page.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Lukashenko')")
+    page.wait_for_function("() => document.querySelector('#articles-table')?.innerText.includes('Lukashenko')")
     page.locator("#remove-choice input").click()
     page.get_by_role("option").first.click()
     before = page.inner_text("#articles-table")
@@ -255,7 +255,7 @@ def test_on_a_phone_the_articles_table_headers_stay_words(browser, live_app):
     try:
         phone.goto(live_app.url, wait_until="load")
         phone.get_by_role("tab", name="Articles").click()
-        phone.wait_for_function("() => document.querySelector('#articles-table').innerText.includes('Lukashenko')")
+        phone.wait_for_function("() => document.querySelector('#articles-table')?.innerText.includes('Lukashenko')")
         heights = phone.locator("#articles-table th").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
         line = phone.locator("#articles-table td").first.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 20")
         assert heights and max(heights) < 3 * line, heights  # a header broken letter by letter is many lines tall
@@ -274,7 +274,7 @@ def test_a_decline_under_a_date_range_says_what_it_left_out(page):
 def test_an_overlong_question_gets_one_line_and_the_chat_goes_on(page):
     page.fill("#question textarea", "Why? " * 4_000)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('characters long')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('characters long')", timeout=30_000)
     assert "Error" not in page.inner_text("#chat")
     ask(page, "Who is Tom Røseth?")  # the box is usable again
     assert "Røseth" in last_answer(page)
