@@ -244,6 +244,7 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
     short, exact, overlap, squad_answered = 0, 0.0, 0.0, 0
     hedged = {True: [], False: []}
     shown_hold: list[list[bool]] = []
+    general = settings.short_margin if settings.short_margin is not None else 0.0  # why-questions too, unless set
     for record, verdict, read, kind, said in zip(records, verdicts, readings, kinds, says):
         if kind in ("fact", "impossible", "absent") and not said:
             hedged[kind != "absent"].append(verdict.covered >= 0.5)
@@ -259,7 +260,7 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
         if record["item"]["group"].startswith("squad:"):
             squad_answered += 1
             lead = record["candidates"][chosen[0]]
-            margin = short_margins(settings)[features.asks_why(record["query"])]
+            margin = extractive.short_margin_for(record["query"], settings, general, general)
             span = extractive.lead_span(lead, record["hits"], read, margin, settings.short_words)
             if span:
                 e, f = exact_and_f1(record["hits"][lead.rank].text[span.start:span.end], record["item"]["gold"])
@@ -381,13 +382,6 @@ SHORT_F1 = 0.72
 # why-questions got a short answer, with F1 0.76 between them.
 SHORT_SHOWN = 20
 MARGINS = (-6.0, -5.0, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
-
-
-def short_margins(settings) -> dict[bool, float]:
-    """The margin a short answer needs, for questions that do not and that do ask why (None in
-    the settings: 0.0, and the other questions' margin for why-questions)."""
-    other = settings.short_margin if settings.short_margin is not None else 0.0
-    return {False: other, True: settings.short_margin_why if settings.short_margin_why is not None else other}
 
 
 def choose_short_margin(records, verdicts, readings, threshold: float, settings=DEFAULT, why: bool = False) -> float:

@@ -88,6 +88,14 @@ def short_answer(lead: cands.Candidate, hits: list[Hit], readings: list[Reading]
     return ShortAnswer(hit.text[span.start:span.end], number, span.start, span.end) if span and number else None
 
 
+def short_margin_for(question: str, settings: AnswerSettings, fitted: float, fitted_why: float) -> float:
+    """The margin a short answer to `question` needs: the settings' when set, else the fitted one;
+    why-questions (features.asks_why) have their own."""
+    if features.asks_why(question):
+        return settings.short_margin_why if settings.short_margin_why is not None else fitted_why
+    return settings.short_margin if settings.short_margin is not None else fitted
+
+
 class ExtractiveComposer:
     """Composes answers from one searcher with the packaged reader."""
 
@@ -113,17 +121,6 @@ class ExtractiveComposer:
     @property
     def threshold(self) -> float:
         return self.settings.threshold if self.settings.threshold is not None else self.reader.threshold
-
-    @property
-    def short_margin(self) -> float:
-        return self.settings.short_margin if self.settings.short_margin is not None else self.reader.short_margin
-
-    def short_margin_for(self, question: str) -> float:
-        """The margin a short answer to this question needs (why-questions have their own)."""
-        if not features.asks_why(question):
-            return self.short_margin
-        chosen = self.settings.short_margin_why
-        return chosen if chosen is not None else self.reader.short_margin_why
 
     def warm(self) -> None:
         _ = self.reader  # reads and checks reader.json
@@ -152,7 +149,7 @@ class ExtractiveComposer:
             return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
         chosen = [found[i] for i in select(found, probabilities, query_text, self.settings)]
         answer = self._render(question, query_text, hits, chosen, answered)
-        margin = self.short_margin_for(query_text)
+        margin = short_margin_for(query_text, self.settings, self.reader.short_margin, self.reader.short_margin_why)
         short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)
         return replace(answer, short_answer=short)
 
