@@ -1,5 +1,5 @@
 """Our own questions (bench/data/own_questions.jsonl), their fixed split, and their corpus:
-the two seeds plus twenty Reuters stories (bench/data/reuters/), indexed together, or only
+the two seeds plus the Reuters stories (bench/data/reuters/), indexed together, or only
 one half's articles (fitting sees no test article, not even as a distractor)."""
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def load_fresh() -> list[dict]:
 
 
 def fresh_index(embedder):
-    """The index of the seeds, the twenty Reuters stories and the nine fresh ones, up to date; its directory."""
+    """The index of the seeds, our Reuters stories and the nine fresh ones, up to date; its directory."""
     corpus = RESULTS / "fresh-corpus"
     if corpus.exists():
         shutil.rmtree(corpus)
