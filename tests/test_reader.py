@@ -198,6 +198,18 @@ def test_who_is_leads_with_a_definition_before_a_role_beside_the_name(seed_index
     assert _pieces(answer.text)[0].startswith("Hansen is an adviser to the Norwegian Helsinki Committee"), answer.text
 
 
+@pytest.mark.parametrize("question, person", [
+    ("Who is Tom Røseth?", "Tom Røseth"),
+    ("Who was Boleslaw II of Masovia?", "Boleslaw II of Masovia"),
+    ("Who is Lukashenko?", "Lukashenko"),
+    ("Who is Conrac's chief executive?", None),  # asks for a name the article may not give
+    ("Who was Iqbal a critic of?", None),
+    ("Who is the president of Belarus?", None),
+])
+def test_who_is_asks_about_a_named_person_only(question, person):
+    assert features.who_is(question) == person
+
+
 @pytest.mark.parametrize("sentence, strength", [
     ("Hansen is an adviser to the Norwegian Helsinki Committee.", 2),
     ("Taylor, Noranda's insurance director, said the plant was closed.", 2),

@@ -62,6 +62,7 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÆØÅÄÖÜ][\wæøåäöü
 _PLACE = re.compile(r"\b(in|at|from|near|to|into|across)\s+(the\s+)?[A-ZÆØÅÄÖÜ]")
 ASKS_WORDS = re.compile(r"\b(say|says|said|think|thinks|believe|believes|mean|argue|argues|claim|claims|view|views|"
                          r"opinion|characteri[sz]e|characteri[sz]es|describe|describes|call|calls|see|sees|warn|warns)\b", re.I)
+_NAME_PARTICLES = {"of", "de", "da", "di", "du", "del", "von", "van", "der", "den", "la", "le", "al", "bin", "ibn"}
 _WHO_IS = re.compile(r"^\s*who\s+(is|was|are|were)\s+(?P<name>.+?)\??$", re.I)
 _ROLE = r"(?:[a-z][\w-]*\s+){1,8}"  # lower-case words that describe someone: "head teacher in intelligence at …"
 
@@ -159,10 +160,16 @@ def _quoted(sentence: str, at: int) -> bool:
 
 
 def who_is(question: str) -> str | None:
-    """The person a "Who is/was X?" question asks about, when X is a name."""
+    """The person a "Who is/was X?" question asks about, when X is a name: every word capitalised
+    but a particle ("Boleslaw II of Masovia"). "Who is Conrac's chief executive?" and "Who was
+    Iqbal a critic of?" ask for someone else, whom a profile of Conrac or Iqbal does not name."""
     match = _WHO_IS.match(question.strip())
     name = match.group("name").strip() if match else ""
-    return name if name[:1].isupper() and not name.lower().startswith(("the ", "a ", "an ")) else None
+    words = name.split()
+    if not words or "'s" in name or "’s" in name:
+        return None
+    return name if all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words) and words[0][:1].isupper() \
+        and words[0].lower() not in ("the", "a", "an") else None
 
 
 def _bigrams(stems: list[str]) -> set[tuple[str, str]]:
