@@ -28,8 +28,15 @@ from assistant.types import Hit
     ("What did the plan propose?", "what the plan proposed"),
     ("What did Russian media report?", "what Russian media reported"),
     ("What did Hansen say he would do?", "what Hansen said he would do"),
+    # ... or with a verb of what happened
+    ("When did the attack happen?", "when the attack happened"),
+    ("When did Putin arrive in Minsk?", "when Putin arrived in Minsk"),
+    ("Where did the meeting take place?", "where the meeting took place"),
+    ("How much did the new plant cost?", "how much the new plant cost"),
+    ("Why does the union fear the cuts?", "why the union fears the cuts"),
+    ("How did the market react to the price rise?", "how the market reacted to the price rise"),
     # other verbs after "do", modals and yes/no questions are named as asked: a wrong conjugation reads worse
-    ("When did Putin arrive in Minsk?", "“When did Putin arrive in Minsk?”"),
+    ("When did Putin land in Minsk?", "“When did Putin land in Minsk?”"),
     ("How much will the payment cost?", "“How much will the payment cost?”"),
     ("Is Belarus complicit?", "“Is Belarus complicit?”"),
     ("Did Putin say anything?", "“Did Putin say anything?”"),

@@ -6,10 +6,10 @@ Only what can be turned without parsing is turned: a question word followed by a
 (the verb moves after its subject, or before the participle that ends it: "what X is called"),
 a question whose question word is its subject ("who claimed responsibility", "how many
 people died"), and do-support with one of the verbs news questions ask with, whose forms are
-listed ("What did Zelensky say about …?" → "what Zelensky said about …", "How does Hansen see
-…?" → "how Hansen sees …"). Anything else (other verbs after "do", modals, yes/no questions)
-is named as asked, in quotation marks: "The articles don't say “When did Putin arrive?”" reads
-better than a wrong conjugation would.
+listed ("What did Zelensky say about …?" → "what Zelensky said about …", "When did the attack
+happen?" → "when the attack happened"). Anything else (other verbs after "do", modals, yes/no
+questions) is named as asked, in quotation marks: "The articles don't say “When did Putin
+land?”" reads better than a wrong conjugation would.
 """
 from __future__ import annotations
 
@@ -39,7 +39,17 @@ _FORMS = {"say": ("says", "said"), "think": ("thinks", "thought"), "mean": ("mea
           "describe": ("describes", "described"), "fear": ("fears", "feared"), "hope": ("hopes", "hoped"),
           "suggest": ("suggests", "suggested"), "argue": ("argues", "argued"), "warn": ("warns", "warned"),
           "plan": ("plans", "planned"), "propose": ("proposes", "proposed"), "predict": ("predicts", "predicted"),
-          "write": ("writes", "wrote"), "report": ("reports", "reported")}
+          "write": ("writes", "wrote"), "report": ("reports", "reported"),
+          # ... and of what news questions ask happened: "When did the attack happen?"
+          "happen": ("happens", "happened"), "occur": ("occurs", "occurred"), "start": ("starts", "started"),
+          "begin": ("begins", "began"), "end": ("ends", "ended"), "arrive": ("arrives", "arrived"),
+          "leave": ("leaves", "left"), "meet": ("meets", "met"), "die": ("dies", "died"), "win": ("wins", "won"),
+          "lose": ("loses", "lost"), "pay": ("pays", "paid"), "cost": ("costs", "cost"), "rise": ("rises", "rose"),
+          "fall": ("falls", "fell"), "grow": ("grows", "grew"), "announce": ("announces", "announced"),
+          "agree": ("agrees", "agreed"), "decide": ("decides", "decided"), "sell": ("sells", "sold"),
+          "buy": ("buys", "bought"), "take": ("takes", "took"), "give": ("gives", "gave"), "get": ("gets", "got"),
+          "go": ("goes", "went"), "come": ("comes", "came"), "react": ("reacts", "reacted"),
+          "respond": ("responds", "responded"), "change": ("changes", "changed"), "become": ("becomes", "became")}
 _DO = re.compile(rf"^(?P<wh>{_WH})\s+(?P<do>do|does|did)\s+(?P<after>\S.*)$", re.I)
 _VERB = re.compile(rf"\b(?:{'|'.join(_FORMS)})\b", re.I)
 
