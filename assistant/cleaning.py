@@ -22,7 +22,8 @@ The rules are general (no outlet- or article-specific strings) and applied in or
 
 7. Glossary tooltips that the page spliced into the text are cut out. A tooltip is a
    definition sentence glued to its term, recognised by two marks together: its start is
-   glued to the term or is a mid-sentence "The"/"A"/"An" ("tankAn organization …",
+   glued to the term (a lower-case letter, or a capital before "The"/"An": an acronym ending in
+   "A" is no glue, "NASA announced") or is a mid-sentence "The"/"A"/"An" ("tankAn organization …",
    "Kremlin’s The central complex …") or repeats the term ("TajikistanTajikistan is …"),
    and its end is glued to the sentence it interrupts (".version", ". have", ". .") or,
    for a glued start, is simply the end of that definition sentence. Either mark alone
@@ -41,7 +42,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-CLEANING_VERSION = 3
+CLEANING_VERSION = 4  # 4: an acronym ending in A no longer starts a tooltip
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _SEPARATOR = re.compile(r"^[\s\-–—_=*~•·.|]+$")
@@ -73,7 +74,10 @@ _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]$")
 
 _GLUED_END = re.compile(r"(?<=[a-z)”\"])\.(?:(?=[a-z]{2,})| (?=[a-z]{2,}\b)| (?=\.))")
 _SPACED_START = re.compile(r"(?<=[a-zæøå’'] )(?:The|An|A) (?=[a-z])")
-_GLUED_START = re.compile(r"(?<=[a-zA-Z])(?=(?:The|An|A) [a-z])|(?P<term>\b[A-Z][a-z]{3,})(?P=term)\b")
+# a lone "A" glued to a capital is most often an acronym's last letter ("NASA announced", "TAZARA carried"),
+# so after a capital only "The" and "An" mark a glued start ("ISKPAn abbreviation …")
+_GLUED_START = re.compile(r"(?<=[a-z])(?=(?:The|An|A) [a-z])|(?<=[A-Z])(?=(?:The|An) [a-z])"
+                          r"|(?P<term>\b[A-Z][a-z]{3,})(?P=term)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s")
 
 
