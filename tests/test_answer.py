@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.answer import ExtractiveComposer, quotes
 from assistant.answer import candidates as cands
-from assistant.answer.conversation import entities, is_follow_up, rewrite, spoken_of_as_person
+from assistant.answer.conversation import answer_names, entities, is_follow_up, rewrite, spoken_of_as_person
 from assistant.corpus import load_corpus
 from assistant.render import to_json, to_markdown
 from assistant.settings import AnswerSettings
@@ -230,7 +230,8 @@ def test_a_capitalised_function_word_is_no_name():
     assert entities("At least 140 people were killed in the attack on Crocus City Hall on Friday.") == [
         "Crocus City Hall", "Friday"]
     history = [("How many were killed?", "At least 140 people are said to have been killed. [1]")]
-    assert rewrite("Where were they arrested?", history) == "Where were they arrested?"
+    # no name: "they" is searched with the question before it, not with "At"
+    assert rewrite("Where were they arrested?", history) == "Where were they arrested? How many were killed"
 
 
 def test_what_about_a_topic_keeps_the_person_and_a_person_the_topic():
@@ -239,12 +240,40 @@ def test_what_about_a_topic_keeps_the_person_and_a_person_the_topic():
     # a topic: the same person on it
     assert rewrite("And what about Ukraine?", history, person=people.__contains__) == \
         "What does Arve Hansen say about Ukraine?"
-    # a person: the previous question's frame, its topic kept, its person gone
+    # a person: the previous question with the new person in its person's place, its topic kept
     history.append(("And what about Ukraine?", "Arve Hansen believes … [1]"))
-    assert rewrite("What about Røseth?", history, person=people.__contains__) == \
-        "What about Røseth? What does say about Ukraine"
+    assert rewrite("What about Røseth?", history, person=people.__contains__) == "What does Røseth say about Ukraine?"
     # without knowing who is a person, every name is taken for a new subject, as before
     assert rewrite("What about Ukraine?", history[:1]) == "What about Ukraine? What does say about the meeting"
+
+
+def test_he_after_a_question_asking_who_is_the_person_the_answer_names():
+    history = [("Who is Paradyne's new chief executive?",
+                ("Paradyne also said it named Jerry Kendall as president and chief executive officer, succeeding "
+                 "Robert Wiggins who resigned. [1]"))]
+    # the question names only the company; "he" is the man the answer gives (and "Wiggins" keeps its s)
+    assert rewrite("What job did he hold before?", history) == "What job did Jerry Kendall hold before?"
+    assert answer_names(history[0][1]) == ["Jerry Kendall", "Robert Wiggins"]  # "Paradyne" opens the sentence
+    # "Who is X?" asks about X: "he" is X, whoever the answer names
+    history = [("Who is Tom Røseth?", "Røseth teaches at the Norwegian Defence University College. [1]")]
+    assert rewrite("What does he say about Ukraine?", history) == "What does Tom Røseth say about Ukraine?"
+
+
+def test_it_and_that_are_searched_with_the_question_before():
+    history = [("When does Alberta's trial deregulation begin?", "On June 1, … [1]")]
+    assert rewrite("How long will it last?", history) == \
+        "How long will it last? When does Alberta's trial deregulation begin"
+    # ... and with its short answer, here as the chat shows it (bold, leading)
+    history = [("Which railway carries Zambia's exports?", "**The TAZARA line.** Exports go along the TAZARA line. [1]")]
+    assert rewrite("How much freight did it handle?", history) == \
+        "How much freight did it handle? Which railway carries Zambia's exports The TAZARA line"
+    history = [("How much copper did Zambia produce last year?", "… 463,000 tonnes last year … [1]")]
+    assert rewrite("And the year before?", history) == "And the year before? How much copper did Zambia produce last year"
+    # a sentence's first word is no name: "Since prices …" names nobody
+    assert answer_names("Since prices are below the level, the manager Juergen Plambeck will buy. [1]") == [
+        "Juergen Plambeck"]
+    # the chat's answer text leads with the short answer in bold: a name there comes first
+    assert answer_names("**Jerry Kendall.** Paradyne named Jerry Kendall as chief. [1]")[0] == "Jerry Kendall"
 
 
 def test_who_the_seed_articles_speak_of_as_a_person(seed_index):

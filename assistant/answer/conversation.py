@@ -1,13 +1,21 @@
 """Follow-up questions: detect questions that lean on the conversation and rewrite the query.
 
-"What does he say about the escape route?" after "Who is Tom Røseth?" is searched as
-"What does Tom Røseth say about the escape route?" (the pronoun replaced by the one name the
-conversation gives it; with several names they are added after the question), and "And Hansen?" after "What does
-Røseth think of the border?" as "And Hansen? What does think of the border", but "And what about
-Ukraine?" after "What does Hansen say about the meeting?" as "What does Hansen say about Ukraine?"
-when the articles never speak of Ukraine as a person (`spoken_of_as_person`). "He", "she" and
-their forms always point back to someone named earlier. Otherwise a question that names its
-own subject is searched as asked, so earlier turns never leak into an unrelated answer.
+- "He", "she" and their forms point back to someone named earlier: "What does he say about the
+  escape route?" after "Who is Tom Røseth?" is searched as "What does Tom Røseth say about the
+  escape route?"; after a question asking *for* someone ("Who is Paradyne's new chief
+  executive?") the person its answer names ("What job did Jerry Kendall hold before?").
+- "What about X?": a new topic for the same person when the articles never speak of X as a
+  person (`spoken_of_as_person`): "And what about Ukraine?" after "What does Hansen say about the
+  meeting?" → "What does Hansen say about Ukraine?"; a new person on the same topic: "What about
+  Røseth?" → "What does Røseth say about the meeting?" (when the question before named one person
+  ahead of its topic; otherwise the question with that question's frame, its people left out).
+- "It", "that", "there", a short question ("And the year before?"): searched with the question
+  before it, as it was searched, and that question's short answer ("How much freight did it
+  handle? Which railway carries Zambia's exports TAZARA"): its names alone lose what "it" was.
+
+Otherwise a question that names its own subject is searched as asked, so earlier turns never
+leak into an unrelated answer. bench/eval_followups.py measures this on conversations in our
+own words.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ _QUESTION_WORDS = {"What", "Who", "Why", "How", "When", "Where", "Which", "Is", 
 _ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.I)
 _ASKED_ABOUT = re.compile(_ABOUT.pattern + r"[^?]*\?\s*(?=\S)", re.I)  # "What about Hansen? " before a frame
 _TOPIC = re.compile(r"\b(about|of|on|regarding)\s+([^?]+)\??\s*$", re.I)  # what the question is about, at its end
+_POSSESSIVE = re.compile(r"(?:[’']s?)$")  # "Paradyne's" → "Paradyne"; "Wiggins" stays
 _SHORT = 3  # words: "And Hansen?" is short, so it leans on the conversation
 
 
@@ -39,7 +48,7 @@ def entities(text: str) -> list[str]:
         words = match.group(0).split()
         while words and (words[0] in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
             words.pop(0)  # "At least 140 people …" names nobody called "At"
-        name = " ".join(words).rstrip("’'s").strip()
+        name = _POSSESSIVE.sub("", " ".join(words)).strip()
         if name and name not in found:
             found.append(name)
     return found
@@ -73,6 +82,52 @@ def _text(answer: object) -> str:
     return getattr(answer, "text", answer) if answer is not None else ""
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\[\d+\]\s*|\*\*\s*)$")  # what comes before a sentence's first word
+_ASKS_PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich (?:person|man|woman|official|leader|analyst|"
+                          r"executive|minister|manager|spokesman|spokeswoman)\b", re.IGNORECASE)
+_BOLD_LEAD = re.compile(r"^\s*\*\*(?P<short>[^*]+?)\.?\*\*")  # the chat's answer text: "**On Friday.** …"
+
+
+def short_answer(answer: object) -> str:
+    """An earlier answer's few words: its `short_answer`, or the bold lead of its text in the chat."""
+    short = getattr(getattr(answer, "short_answer", None), "text", "")
+    lead = _BOLD_LEAD.match(_text(answer) or "")
+    return short or (lead.group("short") if lead else "")
+
+
+def answer_names(answer: object) -> list[str]:
+    """Names an answer gives, its short answer first: a one-word name opening a sentence is left
+    out ("Since prices are below …", "Delegates said …" name nobody)."""
+    short, text = short_answer(answer), _text(answer)
+    found = entities(short) if short else []
+    for match in _NAME.finditer(text):
+        for name in entities(match.group(0)):
+            if " " in name or not _SENTENCE_START.search(text[:match.start() + match.group(0).find(name)]):
+                found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def _referent(history: Sequence[tuple[str, object]], own: set[str], person: Callable[[str], bool] | None) -> list[str]:
+    """Whom "he" or "she" points back to: the latest turn's people. After a question asking who
+    ("Who is Paradyne's new chief executive?"), the person its answer names; otherwise the
+    question's own names, or failing them the first name its answer gives."""
+    is_person = person or (lambda name: True)
+    for previous_question, previous_answer in reversed(history):
+        asked = [n for n in entities(previous_question) if n not in own]
+        given = [n for n in answer_names(previous_answer) if n not in own and n not in asked]
+        if _ASKS_PERSON.search(previous_question) and not features.who_is(previous_question):
+            # it asked for someone: a person its answer names, one the articles quote or title, or else a full name
+            people = [n for n in given if is_person(n)] or [n for n in given if " " in n]
+            if people:
+                return people[:1]
+        people = [n for n in asked if is_person(n)] or asked
+        if people:
+            return people
+        if given:
+            return given[:1]
+    return []
+
+
 def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callable[[str], bool] | None = None) -> str:
     """The query to search: the question, plus the names of the conversation when it leans on them.
     `person(name)`: whether the articles speak of `name` as a person (quote or describe them);
@@ -80,33 +135,38 @@ def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callab
     if not history or not is_follow_up(question):
         return question
     own = set(entities(question))
+    previous = rewrite(history[-1][0], history[:-1], person)  # as searched: "What does Arve Hansen say …"
     if own and not _PERSONAL.search(question):
-        previous = rewrite(history[-1][0], history[:-1], person)  # as searched: "What does Arve Hansen say …"
         about = _TOPIC.search(previous)
         if about and _ABOUT.match(question) and person and not any(person(name) for name in own):
             # "And what about Ukraine?" after "What does Arve Hansen say about the meeting?": a new topic, same person
             return f"{previous[:about.start(2)]}{' and '.join(sorted(own, key=question.find))}?"
-        # "What about Hansen?" after "What does Røseth think of the border?": a new subject, the previous topic
-        # (its names go, or only its people's when `person` tells them: "… about Ukraine" keeps Ukraine)
-        topic = _ASKED_ABOUT.sub("", previous)  # "What about Hansen? What does think of …": its frame
-        for name in entities(topic):
+        # "What about Røseth?" after "What does Arve Hansen think of the border?": the new person in the
+        # other's place ("What does Røseth think of the border?")
+        frame = _ASKED_ABOUT.sub("", previous)
+        framed = bool(about) and frame == previous  # a question of its own, its topic at its end
+        head = frame[:about.start()] if framed else frame
+        subjects = [n for n in entities(head) if person is None or person(n)]
+        if framed and _ABOUT.match(question) and len(subjects) == 1 and person and all(person(n) for n in own):
+            return frame.replace(subjects[0], " and ".join(sorted(own, key=question.find)), 1)
+        # otherwise the frame with its people gone (and, not knowing who is a person, all its names)
+        topic = frame
+        for name in entities(head):
             if person is None or person(name):
                 topic = topic.replace(name, " ")
         topic = re.sub(r"\s+", " ", re.sub(r"[?!.]", " ", topic)).strip()
         return f"{question.strip()} {topic}" if topic else question
-    for previous_question, previous_answer in reversed(history):
-        names = [n for n in entities(previous_question) if n not in own]
-        if not names:  # the previous question had no name: take the first of its answer
-            names = [n for n in entities(_text(previous_answer))[:1] if n not in own]
-        if names:
-            person = " ".join(names)
-            subject = _SUBJECT.search(question)
-            if subject and len(names) == 1:  # "What does he say …" → "What does Tom Røseth say …"
-                word = subject.group(0)
-                name = f"{person}’s" if word.lower() in ("his", "hers") else person
-                return question[:subject.start()] + name + question[subject.end():]
-            return f"{question.strip()} {person}"
-    return question
+    names = _referent(history, own, person)
+    subject = _SUBJECT.search(question)
+    if names and subject and len(names) == 1:  # "What does he say …" → "What does Tom Røseth say …"
+        word = subject.group(0)
+        name = f"{names[0]}’s" if word.lower() in ("his", "hers") else names[0]
+        return question[:subject.start()] + name + question[subject.end():]
+    if _PERSONAL.search(question):
+        return f"{question.strip()} {' '.join(names)}".strip()
+    # "it", "that", "And the year before?": searched with the question before it and its short answer ("How
+    # long will it last? When does Alberta's trial deregulation begin June 1"); its names alone lose what "it" was
+    return f"{question.strip()} {previous.strip().rstrip('?')} {short_answer(history[-1][1])}".strip()
 
 
 def _content_text(content: object) -> str:
