@@ -269,6 +269,12 @@ def test_it_and_that_are_searched_with_the_question_before():
         "How much freight did it handle? Which railway carries Zambia's exports The TAZARA line"
     history = [("How much copper did Zambia produce last year?", "… 463,000 tonnes last year … [1]")]
     assert rewrite("And the year before?", history) == "And the year before? How much copper did Zambia produce last year"
+    # a chain of such follow-ups stays bounded: each takes at most the 30 first words of the one before
+    history, query = [], ""
+    for turn in ["How much copper did Zambia produce last year?"] + ["And the year before that?"] * 12:
+        query = rewrite(turn, history)
+        history.append((turn, "It fell. [1]"))
+    assert query.startswith("And the year before that? And the year before that?") and len(query.split()) <= 36
     # a sentence's first word is no name: "Since prices …" names nobody
     assert answer_names("Since prices are below the level, the manager Juergen Plambeck will buy. [1]") == [
         "Juergen Plambeck"]

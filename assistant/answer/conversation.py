@@ -38,6 +38,7 @@ _ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.I)
 _ASKED_ABOUT = re.compile(_ABOUT.pattern + r"[^?]*\?\s*(?=\S)", re.I)  # "What about Hansen? " before a frame
 _TOPIC = re.compile(r"\b(about|of|on|regarding)\s+([^?]+)\??\s*$", re.I)  # what the question is about, at its end
 _POSSESSIVE = re.compile(r"(?:[’']s?)$")  # "Paradyne's" → "Paradyne"; "Wiggins" stays
+_CONTEXT_WORDS = 30  # of the question before, searched with an "it" or "that" follow-up
 _SHORT = 3  # words: "And Hansen?" is short, so it leans on the conversation
 
 
@@ -166,7 +167,8 @@ def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callab
         return f"{question.strip()} {' '.join(names)}".strip()
     # "it", "that", "And the year before?": searched with the question before it and its short answer ("How
     # long will it last? When does Alberta's trial deregulation begin June 1"); its names alone lose what "it" was
-    return f"{question.strip()} {previous.strip().rstrip('?')} {short_answer(history[-1][1])}".strip()
+    context = " ".join(previous.split()[:_CONTEXT_WORDS]).rstrip("?")  # a long conversation does not pile up
+    return f"{question.strip()} {context} {short_answer(history[-1][1])}".strip()
 
 
 def _content_text(content: object) -> str:
