@@ -100,6 +100,10 @@ def test_glossary_tooltips_are_cut_from_the_seed():
     # an acronym ending in "A" before a lower-case word is no glued "A" (Reuters, SQuAD: these sentences were lost)
     "Last December TAZARA carried 36,000 tonnes of Zambian mineral ore, the line's record, he added. Copper rose.",
     "NASA announced the selection of the crew. The USDA noted that 1.2 mln acres were signed up.",
+    # an abbreviation's period before a lower-case word is no glued end; nor is a web address, nor "SpA"
+    "Former chairman John Smith Jr. said the company, Acme Co. and its unit agreed. Sales fell in the qtr. to March.",
+    "She now earns most on TeachersPayTeachers.com, a site for lessons.",
+    "Montedison SpA taken a 67 pct stake in the seed cotton mill, sources said. Shares rose.",
 ])
 def test_tooltip_rule_leaves_ordinary_text_alone(text):
     assert remove_tooltips(text) == text
