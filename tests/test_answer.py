@@ -88,6 +88,21 @@ def test_follow_up_is_rewritten_and_finds_the_passage(seed_index):
     assert any("issues of an economic, military and political nature" in c.hit.text for c in third.citations)
 
 
+def test_that_and_a_new_person_are_searched_in_context(seed_index):
+    """"When did that happen?" after a question about the meeting is answered from the sentence
+    giving its day (it was declined, then answered with a quote on the 2020 election); "And what
+    about Hansen?" asks Røseth's question of Hansen."""
+    assistant = Assistant(seed_index)
+    first = assistant.ask("Who will Lukashenko meet on Friday?")
+    when = assistant.ask("When did that happen?", history=[("Who will Lukashenko meet on Friday?", first)])
+    assert when.query.startswith("When did that happen? Who will Lukashenko meet on Friday")
+    assert not when.abstained and when.text.startswith("On Friday, Belarusian President Aleksandr Lukashenko will meet")
+    first = assistant.ask("What does Røseth say about Lukashenko?")
+    other = assistant.ask("And what about Hansen?", history=[("What does Røseth say about Lukashenko?", first)])
+    assert other.query == "What does Hansen say about Lukashenko?"
+    assert not other.abstained and all("Hansen" in c.hit.text for c in other.citations[:1])
+
+
 @pytest.mark.parametrize("question,follow_up", [
     ("What does he say about the escape route?", True), ("What about Hansen?", True), ("Why?", True),
     ("How many people were killed in the attack on Crocus City Hall?", False), ("What did Putin say about Ukraine?", False),
