@@ -50,6 +50,10 @@ def test_chat_is_stateless_and_takes_its_history_explicitly(live_app):
     assert follow["query"] == "What does Tom Røseth say about Ukraine?"
     _, alone = ask(api, "What does he say about Ukraine?")  # same client, no history given: nothing carried over
     assert alone["query"] == "What does he say about Ukraine?"
+    meeting, _ = ask(api, "Who will Lukashenko meet on Friday?")
+    when_text, when = ask(api, "When did that happen?", [("Who will Lukashenko meet on Friday?", meeting)])
+    assert when["query"].startswith("When did that happen? Who will Lukashenko meet on Friday") and not when["abstained"]
+    assert "On Friday" in when["citations"][0]["cited"][0]
     with pytest.raises(Exception, match="question is empty"):
         ask(api, "   ")
 
