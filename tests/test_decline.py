@@ -17,6 +17,12 @@ from assistant.types import Hit
     ("Why was the meeting called off?", "why the meeting was called off"),
     ("Where is the summit being held?", "where the summit is being held"),
     ("What is the price of oil expected to be?", "what the price of oil is expected to be"),
+    # "this" and "that" alone are the subject; an irregular participle ends the clause too
+    ("Where was this reported?", "where this was reported"),
+    ("How was this done?", "how this was done"),
+    ("Where were these found?", "where these were found"),
+    ("When was the deal made?", "when the deal was made"),
+    ("What is this plan?", "what this plan is"),
     ("Who claimed responsibility for the attack?", "who claimed responsibility for the attack"),
     ("How many people died in the attack?", "how many people died in the attack"),
     ("What happened at the concert hall?", "what happened at the concert hall"),

@@ -26,7 +26,10 @@ _IRREGULAR = {"said", "says", "made", "took", "led", "left", "met", "won", "lost
 _AUXILIARY = {"do", "does", "did", "can", "could", "will", "would", "should", "shall", "may", "might", "must", "has",
               "have", "had"}
 # where "be" goes back in: before a participle or the word of a fixed phrase that ends the clause
-_BEFORE = re.compile(r"\b(?:\w+(?:ing|ed)|being|been|called|named|known|held|expected|likely|about|going)\b", re.I)
+_BEFORE = re.compile(r"\b(?:\w+(?:ing|ed)|being|been|called|named|known|held|expected|likely|about|going|done|found|made|"
+                     r"said|built|given|taken|seen|sold|paid|told|kept|lost|won|shown|written|brought|bought|caught|"
+                     r"chosen|spent|sent|begun|meant)\b", re.I)
+_PRONOUN = re.compile(r"^(?:this|that|these|those)\s+$", re.I)  # "where this was reported": a subject, not "this plan"
 _STRANDED = {"like", "for", "from", "to", "with", "of", "in", "on", "at", "by", "into", "after"}  # a closing preposition
 _DETERMINER = re.compile(r"\b(?:the|a|an|this|that|its|his|her|their|our|your|whose)\s+$", re.I)  # "the meeting": a noun
 
@@ -74,7 +77,8 @@ def indirect(question: str) -> str:
     match = _BE.match(text)
     if match:
         wh, be, rest = match.group("wh").lower(), match.group("be").lower(), match.group("rest")
-        inside = next((m for m in _BEFORE.finditer(rest, 1) if not _DETERMINER.search(rest[:m.start()])), None)
+        inside = next((m for m in _BEFORE.finditer(rest, 1)
+                       if not _DETERMINER.search(rest[:m.start()]) or _PRONOUN.match(rest[:m.start()])), None)
         last = rest.rsplit(" ", 1)
         if inside:
             return f"{wh} {rest[:inside.start()].rstrip()} {be} {rest[inside.start():]}"
