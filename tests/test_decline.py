@@ -23,6 +23,12 @@ from assistant.types import Hit
     ("Where were these found?", "where these were found"),
     ("When was the deal made?", "when the deal was made"),
     ("What is this plan?", "what this plan is"),
+    # who or what as the subject keeps the order; a closing "worth"; an aside after a comma stays last
+    ("Who is standing in as chief executive?", "who is standing in as chief executive"),
+    ("What is behind the rush into premium fuel?", "what is behind the rush into premium fuel"),
+    ("What is the airline deal worth?", "what the airline deal is worth"),
+    ("Why was Squibb a good partner, according to Fildes?", "why Squibb was a good partner, according to Fildes"),
+    ("Why is it hard to attract companies to the area?", "why it is hard to attract companies to the area"),
     ("Who claimed responsibility for the attack?", "who claimed responsibility for the attack"),
     ("How many people died in the attack?", "how many people died in the attack"),
     ("What happened at the concert hall?", "what happened at the concert hall"),

@@ -29,8 +29,14 @@ _AUXILIARY = {"do", "does", "did", "can", "could", "will", "would", "should", "s
 _BEFORE = re.compile(r"\b(?:\w+(?:ing|ed)|being|been|called|named|known|held|expected|likely|about|going|done|found|made|"
                      r"said|built|given|taken|seen|sold|paid|told|kept|lost|won|shown|written|brought|bought|caught|"
                      r"chosen|spent|sent|begun|meant)\b", re.I)
+# a subject that ends where its predicate starts: a personal pronoun, or a name before "a"/"an"
+_LEAD_SUBJECT = re.compile(r"^(?:(?:it|he|she|they)|[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*)*(?=\s+an?\s))\s+(?=\S)")
+_ASIDE = re.compile(r",\s+(?=according to\b)", re.I)
 _PRONOUN = re.compile(r"^(?:this|that|these|those)\s+$", re.I)  # "where this was reported": a subject, not "this plan"
-_STRANDED = {"like", "for", "from", "to", "with", "of", "in", "on", "at", "by", "into", "after"}  # a closing preposition
+_STRANDED = {"like", "for", "from", "to", "with", "of", "in", "on", "at", "by", "into", "after", "worth"}  # a closing preposition
+# who or what is the subject, "be" followed by a participle or a preposition: the order stays
+_SUBJECT_ASKED = re.compile(r"^(?:who|what)\s+(?:\w+ing|behind|in|on|at|for|from|with|under|inside|between|among)\b",
+                            re.I)
 _DETERMINER = re.compile(r"\b(?:the|a|an|this|that|its|his|her|their|our|your|whose)\s+$", re.I)  # "the meeting": a noun
 
 
@@ -77,14 +83,21 @@ def indirect(question: str) -> str:
     match = _BE.match(text)
     if match:
         wh, be, rest = match.group("wh").lower(), match.group("be").lower(), match.group("rest")
+        split = _ASIDE.search(rest)  # "…, according to Fildes" stays after the clause
+        rest, aside = (rest[:split.start()], rest[split.start():]) if split else (rest, "")
         inside = next((m for m in _BEFORE.finditer(rest, 1)
                        if not _DETERMINER.search(rest[:m.start()]) or _PRONOUN.match(rest[:m.start()])), None)
-        last = rest.rsplit(" ", 1)
         if inside:
-            return f"{wh} {rest[:inside.start()].rstrip()} {be} {rest[inside.start():]}"
+            return f"{wh} {rest[:inside.start()].rstrip()} {be} {rest[inside.start():]}{aside}"
+        if _SUBJECT_ASKED.match(f"{wh} {rest}"):  # "who is standing in …", "what is behind …": the verb stays
+            return f"{wh} {be} {rest}{aside}"
+        subject = _LEAD_SUBJECT.match(rest)  # "why it is hard to …", "why Squibb was a good partner"
+        if subject:
+            return f"{wh} {subject.group(0).rstrip()} {be} {rest[subject.end():]}{aside}"
+        last = rest.rsplit(" ", 1)
         if len(last) == 2 and last[1].lower() in _STRANDED:  # "what the border is like", "where it is from"
-            return f"{wh} {last[0]} {be} {last[1]}"
-        return f"{wh} {rest} {be}"
+            return f"{wh} {last[0]} {be} {last[1]}{aside}"
+        return f"{wh} {rest} {be}{aside}"
     match = _DO.match(text)
     turned = _do_support(match) if match else None
     if turned:
