@@ -68,6 +68,16 @@ def test_what_x_said_about_y_is_answered_from_xs_own_words(question, answers):
     assert selection.own_words(found, probabilities, question) is answers
 
 
+def test_a_topic_named_right_after_the_person_is_still_the_topic():
+    """"What does Lech Walesa say about Reform?": the topic is Reform, though only
+    function words part it from his name (they once ran together into one name and were dropped,
+    so no sentence was on the topic and the person's likeliest words led instead)."""
+    _, found = _walesa()
+    quote = next(c for c in found if c.index == 1)
+    assert selection._on_topic(quote, "Walesa", "What does Lech Walesa say about Reform?")
+    assert not selection._on_topic(quote, "Walesa", "What does Lech Walesa say about Gdansk?")
+
+
 # A passage as Reuters writes it: plain sentences, and quotes that run over one to four sentences.
 BLOCKS = st.lists(st.one_of(st.just(0), st.integers(1, 4)), min_size=1, max_size=5)
 

@@ -21,7 +21,7 @@ from ..settings import DEFAULT, AnswerSettings
 from . import candidates as cands
 from . import features, quotes
 
-_NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?:\s+[A-ZÆØÅ][\w’'-]*)*")
+_NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?: [A-ZÆØÅ][\w’'-]*)*")
 _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|does|do|did|is|are|was|were|has|have|"
                              r"had|about|of|on|in|to|for|with|the|a|an|his|her|their)\b", re.I)  # bm25s keeps these
 
@@ -53,9 +53,10 @@ def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) ->
     function words)."""
     if not speaker or not features.names_match(speaker, question):
         return False
-    asked = _FUNCTION_WORDS.sub(" ", features.ASKS_WORDS.sub(" ", question))
-    # Y: the question without X's name (all of it: "Tom Røseth") and the verb
-    about = _NAME_RUN.sub(lambda m: " " if features.names_match(speaker, m.group(0)) else m.group(0), asked)
+    # Y: the question without X's name (all of it: "Tom Røseth"), the verb and function words; the name first,
+    # while the words between still part it from Y's names ("Arve Hansen say about Ukraine")
+    named = _NAME_RUN.sub(lambda m: " " if features.names_match(speaker, m.group(0)) else m.group(0), question)
+    about = _FUNCTION_WORDS.sub(" ", features.ASKS_WORDS.sub(" ", named))
     topic_stems, sentence_stems = lexical.stems([about, candidate.text])
     topic = set(topic_stems)
     return bool(topic) and 2 * len(topic & set(sentence_stems)) >= len(topic)
