@@ -296,3 +296,13 @@ def test_a_citation_of_an_earlier_answer_leads_to_that_answers_source(page):
     flashed = page.locator("#chat .cited-flash")
     flashed.wait_for(timeout=5_000)
     assert "The president of Belarus is causing trouble for Putin" in flashed.inner_text()
+
+
+def test_a_follow_up_leans_on_the_question_and_short_answer_before(page):
+    """"When did that happen?" is searched with the question before and its short answer, which the
+    chat shows in bold ("**Vladimir Putin.**"), and answered from the sentence giving the day."""
+    ask(page, "Who will Lukashenko meet on Friday?")
+    ask(page, "When did that happen?")
+    note, _, answer = last_answer(page).partition("\n\n")
+    assert note == "Searched for: When did that happen? Who will Lukashenko meet on Friday Vladimir Putin"
+    assert answer.startswith("On Friday, Belarusian President Aleksandr Lukashenko will meet")
