@@ -204,3 +204,12 @@ def test_a_quote_handing_over_to_the_next_reads_as_one():
     assert answer.text == ("“Prigozhin showed the weaknesses of the Putin regime, and this terror shows that the regime "
                            "has more challenges with security than they admit,” says Røseth, and continues: “Mistakes "
                            "have probably been made and they have downplayed the threat of terrorism.” [1]"), answer.text
+
+
+@pytest.mark.parametrize("sentence", [
+    "An estimated 65 pct of the arsenal is still Soviet-made, one official said.",  # Reuters: was attributed to "An"
+    "When asked if the storage program was taking up barge space, officials said no.",  # was "When"
+    "Is expected to intervene in the market, political sources said.",  # was "Is"
+])
+def test_a_word_capitalised_by_opening_a_sentence_is_no_speaker(sentence):
+    assert quotes.sentence_speaker(sentence, None) is None and quotes.named_speaker(sentence) is None

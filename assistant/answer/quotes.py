@@ -23,7 +23,10 @@ _VERBS = (r"(?:says|said|say|points out|pointed out|points to|believes|believed|
           r"admits|admitted|insists|insisted|predicts|predicted|estimates|estimated)")
 _NAME_WORD = r"[A-ZÆØÅÄÖÜ][\wæøåäöüéèáíóúñ'’-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
-_STOP_NAMES = {"The", "He", "She", "They", "It", "We", "I", "This", "That", "There", "According", "In", "On", "At", "But", "And", "So"}
+_STOP_NAMES = {"The", "He", "She", "They", "It", "We", "I", "This", "That", "There", "According", "In", "On", "At", "But", "And", "So",
+               # words capitalised only by opening a sentence ("An estimated 65 pct …, one official said."); "Another
+               # said …" stays: it reports someone, whose "he said" quote may follow
+               "A", "An", "When", "Is", "If", "As", "While"}
 # "…, says [descriptors] Name [to Outlet]" or "…, Name says", or a sentence opening "Name says"
 # (not "…, warned that if Latin countries …": what follows "that" is what was said, not who said it)
 _VERB_THEN_NAME = re.compile(rf",\s+{_VERBS}\b\s+(?!(?:that|if|whether|it|to)\b)(?P<rest>[^.!?]*)")
