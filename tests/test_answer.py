@@ -269,6 +269,10 @@ def test_he_after_a_question_asking_who_is_the_person_the_answer_names():
     # the question names only the company; "he" is the man the answer gives (and "Wiggins" keeps its s)
     assert rewrite("What job did he hold before?", history) == "What job did Jerry Kendall hold before?"
     assert answer_names(history[0][1]) == ["Jerry Kendall", "Robert Wiggins"]  # "Paradyne" opens the sentence
+    # a declined question names nobody: its "Closest: …" titles are no referent
+    history = [("Who manages the buffer stock?", "The articles don't say who manages the buffer stock. Closest: "
+                "ICCO Council Agrees Cocoa Buffer Stock Rules — Reuters, 1987-03-27 (¶1–2).")]
+    assert rewrite("When will he start buying?", history) == "When will he start buying? Who manages the buffer stock"
     # "Who is X?" asks about X: "he" is X, whoever the answer names
     history = [("Who is Tom Røseth?", "Røseth teaches at the Norwegian Defence University College. [1]")]
     assert rewrite("What does he say about Ukraine?", history) == "What does Tom Røseth say about Ukraine?"

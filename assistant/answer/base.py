@@ -16,7 +16,8 @@ from . import phrasing
 if TYPE_CHECKING:
     from .repair import Repaired
 
-ABSTAIN_TEXT = "The articles don't cover this question."
+DECLINE_OPENING = "The articles don't"  # every decline opens so (conversation.py tells a declined turn by it)
+ABSTAIN_TEXT = f"{DECLINE_OPENING} cover this question."
 
 
 class Composer(Protocol):
@@ -40,5 +41,5 @@ def declined(question: str, query: str, hits: Sequence[Hit], confidence: float, 
     if not covered or not hits:
         return Answer(question, query, ABSTAIN_TEXT, (), tuple(hits), True, float(confidence))
     closest = hits[0]
-    text = f"The articles don't say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
+    text = f"{DECLINE_OPENING} say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
     return Answer(question, query, text, (), tuple(hits), True, float(confidence), covered=True)

@@ -3,7 +3,8 @@
 - "He", "she" and their forms point back to someone named earlier: "What does he say about the
   escape route?" after "Who is Tom Røseth?" is searched as "What does Tom Røseth say about the
   escape route?"; after a question asking *for* someone ("Who is Paradyne's new chief
-  executive?") the person its answer names ("What job did Jerry Kendall hold before?").
+  executive?") the person its answer names ("What job did Jerry Kendall hold before?"); a declined
+  answer names nobody (its "Closest: …" titles are no one), so the question before is searched along.
 - "What about X?": a new topic for the same person when the articles never speak of X as a
   person (`spoken_of_as_person`): "And what about Ukraine?" after "What does Hansen say about the
   meeting?" → "What does Hansen say about Ukraine?"; a new person on the same topic: "What about
@@ -25,6 +26,7 @@ from typing import Callable, Sequence
 from bm25s.stopwords import STOPWORDS_EN
 
 from . import features, quotes
+from .base import DECLINE_OPENING
 
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)
@@ -96,6 +98,12 @@ def short_answer(answer: object) -> str:
     return short or (lead.group("short") if lead else "")
 
 
+def declined(answer: object) -> bool:
+    """An earlier answer that declined: its names are the closest articles' titles, nobody's."""
+    flag = getattr(answer, "abstained", None)
+    return flag if isinstance(flag, bool) else str(_text(answer) or "").lstrip().startswith(DECLINE_OPENING)
+
+
 def answer_names(answer: object) -> list[str]:
     """Names an answer gives, its short answer first: a one-word name opening a sentence is left
     out ("Since prices are below …", "Delegates said …" name nobody)."""
@@ -115,7 +123,8 @@ def _referent(history: Sequence[tuple[str, object]], own: set[str], person: Call
     is_person = person or (lambda name: True)
     for previous_question, previous_answer in reversed(history):
         asked = [n for n in entities(previous_question) if n not in own]
-        given = [n for n in answer_names(previous_answer) if n not in own and n not in asked]
+        given = [] if declined(previous_answer) else [n for n in answer_names(previous_answer)
+                                                     if n not in own and n not in asked]
         if _ASKS_PERSON.search(previous_question) and not features.who_is(previous_question):
             # it asked for someone: a person its answer names, one the articles quote or title, or else a full name
             people = [n for n in given if is_person(n)] or [n for n in given if " " in n]
@@ -163,10 +172,11 @@ def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callab
         word = subject.group(0)
         name = f"{names[0]}’s" if word.lower() in ("his", "hers") else names[0]
         return question[:subject.start()] + name + question[subject.end():]
-    if _PERSONAL.search(question):
-        return f"{question.strip()} {' '.join(names)}".strip()
-    # "it", "that", "And the year before?": searched with the question before it and its short answer ("How
-    # long will it last? When does Alberta's trial deregulation begin June 1"); its names alone lose what "it" was
+    if _PERSONAL.search(question) and names:
+        return f"{question.strip()} {' '.join(names)}"
+    # "it", "that", "And the year before?", or "he" with nobody named: searched with the question before it and
+    # its short answer ("How long will it last? When does Alberta's trial deregulation begin June 1"); its names
+    # alone lose what "it" was
     context = " ".join(previous.split()[:_CONTEXT_WORDS]).rstrip("?")  # a long conversation does not pile up
     return f"{question.strip()} {context} {short_answer(history[-1][1])}".strip()
 
