@@ -16,8 +16,7 @@ from . import phrasing
 if TYPE_CHECKING:
     from .repair import Repaired
 
-DECLINE_OPENING = "The articles don't"  # every decline opens so (conversation.py tells a declined turn by it)
-ABSTAIN_TEXT = f"{DECLINE_OPENING} cover this question."
+ABSTAIN_TEXT = f"{phrasing.DECLINE_OPENING} cover this question."
 
 
 class Composer(Protocol):
@@ -41,5 +40,5 @@ def declined(question: str, query: str, hits: Sequence[Hit], confidence: float, 
     if not covered or not hits:
         return Answer(question, query, ABSTAIN_TEXT, (), tuple(hits), True, float(confidence))
     closest = hits[0]
-    text = f"{DECLINE_OPENING} say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
+    text = f"{phrasing.DECLINE_OPENING} say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
     return Answer(question, query, text, (), tuple(hits), True, float(confidence), covered=True)

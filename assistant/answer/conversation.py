@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 from bm25s.stopwords import STOPWORDS_EN
 
 from . import features, quotes
-from .base import DECLINE_OPENING
+from .phrasing import DECLINE_OPENING
 
 _PRONOUNS = re.compile(
     r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its|this|that|these|those|there|the same)\b", re.I)

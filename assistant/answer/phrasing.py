@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+DECLINE_OPENING = "The articles don't"  # every decline opens so (conversation.py tells a declined turn by it)
 _WH = r"(?:what|who|whom|whose|where|when|why|which|how(?:\s+(?:much|many|long|far|old|big|often|large))?)"
 _BE = re.compile(rf"^(?P<wh>{_WH})\s+(?P<be>is|are|was|were)\s+(?P<rest>.+)$", re.I)
 # the verb of a subject question: "who claimed …", "what happened …", "how many people died …"
