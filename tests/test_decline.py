@@ -52,6 +52,9 @@ from assistant.types import Hit
     ("How much will the payment cost?", "“How much will the payment cost?”"),
     ("Is Belarus complicit?", "“Is Belarus complicit?”"),
     ("Did Putin say anything?", "“Did Putin say anything?”"),
+    # an unlisted verb before a listed one: "recommend", not "do", is the verb
+    ("What does the council recommend the city government do?", "“What does the council recommend the city government do?”"),
+    ("What did the head of the central bank say?", "what the head of the central bank said"),
 ])
 def test_a_question_becomes_the_clause_a_decline_names(question, clause):
     assert indirect(question) == clause
