@@ -145,8 +145,8 @@ def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callab
     if not history or not is_follow_up(question):
         return question
     own = set(entities(question))
-    previous = rewrite(history[-1][0], history[:-1], person)  # as searched: "What does Arve Hansen say …"
     if own and not _PERSONAL.search(question):
+        previous = rewrite(history[-1][0], history[:-1], person)  # as searched: "What does Arve Hansen say …"
         about = _TOPIC.search(previous)
         if about and _ABOUT.match(question) and person and not any(person(name) for name in own):
             # "And what about Ukraine?" after "What does Arve Hansen say about the meeting?": a new topic, same person
@@ -177,6 +177,7 @@ def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callab
     # "it", "that", "And the year before?", or "he" with nobody named: searched with the question before it and
     # its short answer ("How long will it last? When does Alberta's trial deregulation begin June 1"); its names
     # alone lose what "it" was
+    previous = rewrite(history[-1][0], history[:-1], person)  # as searched
     context = " ".join(previous.split()[:_CONTEXT_WORDS]).rstrip("?")  # a long conversation does not pile up
     return f"{question.strip()} {context} {short_answer(history[-1][1])}".strip()
 
