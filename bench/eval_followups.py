@@ -15,7 +15,7 @@ import json
 import re
 
 from common import ROOT, normalise, table
-from own import own_index
+from own import halves, own_index
 
 from assistant.embedding import Embedder
 from assistant.service import Assistant
@@ -25,8 +25,7 @@ _PIECE = re.compile(r"\s*\[\d+\]\s*")
 
 
 def load_conversations() -> list[dict]:
-    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
-    half = {article: name for name in ("tune", "test") for article in split[name]}
+    half = halves()
     conversations = [json.loads(line) for line in (DATA / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
                      if line.strip()]
     for c in conversations:

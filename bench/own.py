@@ -14,10 +14,15 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 
 
+def halves() -> dict[str, str]:
+    """Each article's half, "tune" or "test", from split.json: the split is by article."""
+    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
+    return {article: name for name in ("tune", "test") for article in split[name]}
+
+
 def load_own() -> list[dict]:
     """Every question with `split` ("tune" or "test") from split.json; the split is by article."""
-    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
-    half = {article: name for name in ("tune", "test") for article in split[name]}
+    half = halves()
     questions = [json.loads(line) for line in (DATA / "own_questions.jsonl").read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     for q in questions:

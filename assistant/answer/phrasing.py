@@ -73,7 +73,7 @@ def _do_support(match: re.Match) -> str | None:
         if k + 1 < len(verbs) and not after[verb.end():verbs[k + 1].start()].strip():
             continue
         words = after[:verb.start()].split()
-        if any(w.lower() in ("the", "a", "an") and words[k - 1].lower() not in _STRANDED for k, w in enumerate(words) if k):
+        if any(w.lower() in ("the", "a", "an") and words[j - 1].lower() not in _STRANDED for j, w in enumerate(words) if j):
             return None  # a second noun phrase not after a preposition: an unlisted verb came first (quoted instead)
         do, base = match.group("do").lower(), verb.group(0).lower()
         form = base if do == "do" else _FORMS[base][0 if do == "does" else 1]
