@@ -175,6 +175,8 @@ def test_a_quote_attributed_before_it_opens(sentence, before, speaker):
 
 @pytest.mark.parametrize("lead, follows", [
     ("Another said Conrac might have trouble if it tried to find another buyer.", True),  # "he" is the one reported
+    ("One arbitrageur said Conrac might have trouble if it tried to find another buyer.", True),
+    ("Hokanson said Conrac might have trouble if it tried to find another buyer.", True),
     ("Conrac might have trouble if it tried to find another buyer.", False),  # nobody is reported: "he" is unknown
 ])
 def test_the_leads_speaker_going_on_in_a_quote_comes_with_it(lead, follows):
@@ -184,6 +186,7 @@ def test_the_leads_speaker_going_on_in_a_quote_comes_with_it(lead, follows):
                                                lambda h: None)}
     answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[0]], 0.9)
     assert ("hodge-podge" in answer.text) is follows and answer.text.count("[1]") == 1, answer.text
+    assert "Another said." not in answer.text and "Another" not in answer.citations[0].speakers  # nobody named
     assert "shares rose" not in answer.text
     later = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, [found[2], found[0]], 0.9)
     assert "hodge-podge" not in later.text  # only the lead brings its speaker's quote

@@ -24,9 +24,9 @@ _VERBS = (r"(?:says|said|say|points out|pointed out|points to|believes|believed|
 _NAME_WORD = r"[A-ZÆØÅÄÖÜ][\wæøåäöüéèáíóúñ'’-]+"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*"
 _STOP_NAMES = {"The", "He", "She", "They", "It", "We", "I", "This", "That", "There", "According", "In", "On", "At", "But", "And", "So",
-               # words capitalised only by opening a sentence ("An estimated 65 pct …, one official said."); "Another
-               # said …" stays: it reports someone, whose "he said" quote may follow
-               "A", "An", "When", "Is", "If", "As", "While"}
+               # words capitalised only by opening a sentence ("An estimated 65 pct …, one official said."), and
+               # someone unnamed ("Another said …": a quote after it is not "Another said", see `continues`)
+               "A", "An", "When", "Is", "If", "As", "While", "Another", "One", "Others", "Some"}
 # "…, says [descriptors] Name [to Outlet]" or "…, Name says", or a sentence opening "Name says"
 # (not "…, warned that if Latin countries …": what follows "that" is what was said, not who said it)
 _VERB_THEN_NAME = re.compile(rf",\s+{_VERBS}\b\s+(?!(?:that|if|whether|it|to)\b)(?P<rest>[^.!?]*)")
@@ -240,9 +240,13 @@ def named_attribution(sentence: str, before: str | None) -> str:
     return re.sub(r"\b(he|she)(\s+\w+\s*[.!?]\s*)$", lambda m: short_name(who) + m.group(2), sentence.rstrip(), flags=re.I)
 
 
+# Someone reported without a name: "Another said …", "One trader said …", "Another analyst noted …"
+_UNNAMED_REPORT = re.compile(rf"^(?:Another|One)(?:\s+[a-z-]+){{0,2}}\s+{_VERBS}\b")
+
+
 def continues(quote: str, sentence: str) -> bool:
     """`quote` ('"It's a hodge-podge …," he said.') is the words of the person `sentence` reports
     ("Another said Conrac might have trouble …"): the elaboration a reader wants with the claim."""
     match = _ENGLISH.search(quote.strip())
     return bool(match and match.group("pronoun") and not _ENGLISH.search(sentence.strip())
-                and named_speaker(sentence))
+                and (named_speaker(sentence) or _UNNAMED_REPORT.match(sentence.strip())))
