@@ -243,7 +243,7 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
     kinds = _kinds(records)
     says = np.array([answers(r, v, threshold, settings) for r, v in zip(records, verdicts)], dtype=bool)
     out = error_rates(kinds, says)
-    first = anyhit = shown = answered = 0
+    first = anyhit = shown = answered = elsewhere = 0
     short, exact, overlap, squad_answered = 0, 0.0, 0.0, 0
     hedged = {True: [], False: []}
     shown_hold: list[list[bool]] = []
@@ -256,7 +256,11 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
             shown_hold.append([any(g in normalise(h.text) for g in gold) for h in record["hits"][:settings.retrieve_k]])
         if kind != "pos" or not said or not len(verdict.probabilities):
             continue
-        chosen = selection.select(record["candidates"], verdict.probabilities, record["query"], settings)
+        # a story: SQuAD stores each paragraph of a Wikipedia article as a file of its own, titled alike
+        articles = [h.title if record["item"]["group"].startswith("squad:") else h.article_id for h in record["hits"]]
+        chosen = selection.select(record["candidates"], verdict.probabilities, record["query"], settings, articles)
+        lead_article = articles[record["candidates"][chosen[0]].rank]
+        elsewhere += sum(articles[record["candidates"][i].rank] != lead_article for i in chosen[1:])
         first += bool(record["labels"][chosen[0]])
         anyhit += bool(record["labels"][chosen].any())
         shown, answered = shown + len(chosen), answered + 1
@@ -275,10 +279,11 @@ def rates(records, verdicts, readings, threshold, settings=DEFAULT):
     # what each rate is a share of, for averaging folds (a fold without a kind says nothing of it)
     out["_of"] = {"false_abstain": counts["pos"], "first_hit": counts["pos"], "answer_hit": counts["pos"],
                   "false_answer_absent": counts["absent"], "false_answer_fact": counts["fact"],
-                  "false_answer_impossible": counts["impossible"], "sentences": answered,
+                  "false_answer_impossible": counts["impossible"], "sentences": answered, "other_article": answered,
                   "short_shown": squad_answered, "short_exact": squad_answered, "short_f1": squad_answered,
                   "short_exact_shown": short, "short_f1_shown": short, **declines}
     out.update(first_hit=first / n_pos, answer_hit=anyhit / n_pos, sentences=shown / max(1, answered),
+               other_article=elsewhere / max(1, answered),
                short_shown=short / max(1, squad_answered), short_exact=exact / max(1, squad_answered),
                short_f1=overlap / max(1, squad_answered), short_exact_shown=exact / max(1, short),
                short_f1_shown=overlap / max(1, short),
@@ -481,6 +486,8 @@ def main() -> None:
                         help="only the records the span reader's out-of-fold file reads (a pilot of some folds)")
     parser.add_argument("--extra-shares", default="", help="e.g. 0.15,0.25,0.5: held-out answer-hit and sentences "
                         "per answer at each share of the lead's probability a further sentence needs (AnswerSettings)")
+    parser.add_argument("--other-shares", default="", help="e.g. 0.25,0.5,1.0: the same for a further sentence from "
+                        "another article than the lead's (AnswerSettings.other_article_share)")
     parser.add_argument("--forms", default="", help="e.g. combiner=linear,abstainer=trees: what each part is "
                         f"(default {','.join(f'{k}={v}' for k, v in FORMS.items())})")
     args = parser.parse_args()
@@ -521,6 +528,13 @@ def main() -> None:
                                      if r["item"]["group"].startswith(p)]), threshold, settings) for d, p in domains.items()}
         print(f"extra_share {share}: " + "  ".join(f"{d} answer-hit {r['answer_hit']:.3f}, {r['sentences']:.2f} sentences"
                                                    for d, r in by_domain.items()))
+    for share in (float(x) for x in args.other_shares.split(",") if x):
+        settings = dataclasses.replace(DEFAULT, other_article_share=share)
+        by_domain = {d: rates(*zip(*[(r, v, g) for r, v, g in zip(records, verdicts, readings)
+                                     if r["item"]["group"].startswith(p)]), threshold, settings) for d, p in domains.items()}
+        print(f"other_article_share {share}: " + "  ".join(
+            f"{d} first {r['first_hit']:.3f}, answer-hit {r['answer_hit']:.3f}, {r['sentences']:.2f} sentences, "
+            f"{r['other_article']:.3f} from another article" for d, r in by_domain.items()))
     for why in (False, True):
         print(f"Short answers to SQuAD's questions that {'ask' if why else 'do not ask'} why (held-out verdicts and "
               "readings, shipped threshold): margin, shown, EM and F1 of those shown, F1 over all answered")

@@ -2,6 +2,7 @@
 rules as properties, who-is answers, person follow-ups, declining what the seeds lack."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from types import SimpleNamespace
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, ask
 from assistant.answer import candidates as cands
-from assistant.answer import features, models, reader
+from assistant.answer import features, models, reader, selection
 from assistant.answer.span_reader import Reading, Span
 from assistant.errors import ModelError
+from assistant.settings import AnswerSettings
 
 DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 
@@ -242,3 +244,18 @@ def test_a_claim_is_not_repeated_in_other_words(seed_index):
     answer = ask("What did Lukashenko claim on Tuesday?", index_dir=seed_index)
     assert "claimed on Tuesday" in answer.text
     assert "claims that the terrorists behind the attack in Moscow tried to flee" not in answer.text, answer.text
+
+
+def test_a_further_sentence_from_another_story_needs_a_larger_share_of_the_leads_probability():
+    """The lead is from article a; a sentence of article b at 0.5 of its probability stays out
+    (other_article_share 0.6), one of article a at 0.3 comes in (extra_share 0.25)."""
+    found = [_candidate(0, 0), _candidate(1, 0), _candidate(0, 1)]
+    for i, c in enumerate(found):
+        found[i] = dataclasses.replace(c, vector=np.eye(3)[i])  # none repeats another
+    probabilities = np.array([0.8, 0.4, 0.24])
+    settings = AnswerSettings(extra_share=0.25, other_article_share=0.6)
+    assert selection.select(found, probabilities, "q", settings, ["a", "b"]) == [0, 2]
+    assert selection.select(found, probabilities, "q", settings) == [0, 1, 2]  # articles unknown: one story
+    assert selection.select(found, probabilities, "q", dataclasses.replace(settings, other_article_share=0.25),
+                            ["a", "b"]) == [0, 1, 2]
+

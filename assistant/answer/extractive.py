@@ -147,7 +147,8 @@ class ExtractiveComposer:
                                          or ("who_is" in rules and profile(found, query_text))
                                          or ("own_words" in rules and own_words(found, probabilities, query_text))):
             return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
-        chosen = [found[i] for i in select(found, probabilities, query_text, self.settings)]
+        chosen = [found[i] for i in select(found, probabilities, query_text, self.settings,
+                                              [h.article_id for h in hits])]
         answer = self._render(question, query_text, hits, chosen, answered)
         margin = short_margin_for(query_text, self.settings, self.reader.short_margin, self.reader.short_margin_why)
         short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)

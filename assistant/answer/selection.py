@@ -13,6 +13,7 @@ when the span reader came: left out held out, it changed nothing (bench/README.m
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 import numpy as np
 
@@ -68,8 +69,9 @@ def _words_of(candidate: cands.Candidate) -> str:
 
 
 def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
-           settings: AnswerSettings = DEFAULT) -> list[int]:
-    """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py)."""
+           settings: AnswerSettings = DEFAULT, articles: Sequence[str] = ()) -> list[int]:
+    """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py).
+    `articles`: the article of each hit, by rank (without them every sentence counts as the lead's article)."""
     if not len(candidates):
         return []
     order = list(np.argsort(-probabilities, kind="stable"))
@@ -85,10 +87,14 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
             lead = own[0]
     chosen, words = [lead], candidates[lead].word_count
     floor = settings.extra_share * probabilities[lead]
+    other_floor = settings.other_article_share * probabilities[lead]
+    article = (lambda i: articles[candidates[i].rank]) if articles else (lambda i: "")
     for i in order:
         if len(chosen) >= settings.max_sentences or probabilities[i] < floor:
             break
         if i in chosen or words + candidates[i].word_count > settings.max_words:
+            continue
+        if article(i) != article(lead) and probabilities[i] < other_floor:
             continue
         if max(float(candidates[i].vector @ candidates[j].vector) for j in chosen) > settings.redundancy:
             continue  # says what a chosen sentence says
