@@ -25,6 +25,21 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_FOLD)).strip().lower()
 
 
+PIECE = re.compile(r"\s*\[\d+\]\s*")  # what parts an answer's text into its cited pieces
+
+
+def shows(text: str, evidence: list[str]) -> bool:
+    """Whether an answer's text holds one of the evidence strings; the quotation marks an answer sets
+    around a quote (Røseth: “…”) are not the article's, so they go first."""
+    text = normalise(text.replace("“", "").replace("”", ""))
+    return any(normalise(e) in text for e in evidence)
+
+
+def cites(answer, evidence: list[str]) -> bool:
+    """Whether a passage the answer cites holds one of the evidence strings."""
+    return any(normalise(e) in normalise(c.hit.text) for e in evidence for c in answer.citations)
+
+
 def dev_questions() -> list[dict]:
     return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 

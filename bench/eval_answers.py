@@ -21,7 +21,7 @@ import re
 import time
 
 import numpy as np
-from common import ROOT, dev_questions, exact_and_f1, normalise, p50_p95, table, write_squad_corpus
+from common import PIECE, ROOT, cites, dev_questions, exact_and_f1, p50_p95, shows, table, write_squad_corpus
 from own import fresh_index, load_fresh, load_own, own_index
 
 from assistant.embedding import Embedder
@@ -29,13 +29,12 @@ from assistant.indexer import build_index
 from assistant.service import Assistant
 
 RESULTS = ROOT / "bench" / "results"
-_PIECE = re.compile(r"\s*\[\d+\]\s*")
 
 
 def fragments(text: str) -> list[str]:
     """Answer pieces that break the fragment rules (assistant/answer/candidates.py)."""
     bad = []
-    for piece in (p.strip() for p in _PIECE.split(text) if p.strip()):
+    for piece in (p.strip() for p in PIECE.split(text) if p.strip()):
         if piece.endswith(("?", ":")) or re.match(r"^[A-ZÆØÅ][A-ZÆØÅ ]{2,}:", piece) \
                 or re.match(r"^(however|but|he|she|they|this)\b", piece.lstrip("“"), re.I) \
                 or piece.count('"') % 2 or piece.count("“") != piece.count("”"):  # half a quote
@@ -62,11 +61,9 @@ def evaluate(assistant: Assistant, questions: list[dict], show: bool = False) ->
         if answer.abstained:
             declined_pos += 1
             continue
-        evidence = [normalise(e) for e in q["evidence"]]
-        cited += any(e in normalise(c.hit.text) for e in evidence for c in answer.citations)
-        text = normalise(answer.text.replace("“", "").replace("”", ""))
-        in_text += any(e in text for e in evidence)
-        first += any(e in normalise(_PIECE.split(answer.text)[0].replace("“", "").replace("”", "")) for e in evidence)
+        cited += cites(answer, q["evidence"])
+        in_text += shows(answer.text, q["evidence"])
+        first += shows(PIECE.split(answer.text)[0], q["evidence"])
         if q.get("answer"):
             shorts.append(exact_and_f1(answer.short_answer.text, [q["answer"]])[1] if answer.short_answer else 0.0)
     return {"answerable": n, "cited passages hold evidence": cited / max(1, n),
@@ -90,7 +87,7 @@ def seed_smoke(assistant: Assistant) -> list[list]:
         if q.get("answerable", True) is False:
             ok = answer.abstained
         else:
-            ok = any(normalise(e) in normalise(c.hit.text) for e in q["evidence"] for c in answer.citations)
+            ok = cites(answer, q["evidence"])
         rows.append([q["id"], "declined" if answer.abstained else f"{len(answer.citations)} cited", "ok" if ok else "MISS"])
     return rows
 

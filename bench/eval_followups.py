@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 
-from common import ROOT, normalise, table
+from common import PIECE, ROOT, cites, shows, table
 from own import halves, own_index
 
 from assistant.embedding import Embedder
 from assistant.service import Assistant
 
 DATA = ROOT / "bench" / "data"
-_PIECE = re.compile(r"\s*\[\d+\]\s*")
 
 
 def load_conversations() -> list[dict]:
@@ -33,11 +31,6 @@ def load_conversations() -> list[dict]:
         if len(c["turns"]) != len(c["evidence"]):
             raise SystemExit(f"conversation {c['id']}: {len(c['turns'])} turns but {len(c['evidence'])} evidence lists")
     return conversations
-
-
-def _holds(text: str, evidence: list[str]) -> bool:
-    text = normalise(text.replace("“", "").replace("”", ""))
-    return any(normalise(e) in text for e in evidence)
 
 
 def evaluate(assistant: Assistant, conversations: list[dict], show: bool = False) -> list[list]:
@@ -53,9 +46,9 @@ def evaluate(assistant: Assistant, conversations: list[dict], show: bool = False
             if answer.abstained:
                 row["declined"] += 1
             else:
-                row["cited"] += any(_holds(citation.hit.text, evidence) for citation in answer.citations)
-                row["text"] += _holds(answer.text, evidence)
-                row["first"] += _holds(_PIECE.split(answer.text)[0], evidence)
+                row["cited"] += cites(answer, evidence)
+                row["text"] += shows(answer.text, evidence)
+                row["first"] += shows(PIECE.split(answer.text)[0], evidence)
             if show and k:
                 print(f"{c['id']} {turn!r} -> {answer.query!r}\n   {'DECLINED ' if answer.abstained else ''}{answer.text[:240]}")
     return [[name, r["n"], *(f"{r[key] / r['n']:.3f}" for key in ("cited", "text", "first", "declined"))]
