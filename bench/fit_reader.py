@@ -522,19 +522,19 @@ def main() -> None:
         r = rates([records[i] for i in squad], [verdicts[i] for i in squad], [readings[i] for i in squad], float(t))
         print(f"  {t:.2f}  {r['false_abstain']:.3f}  {r['false_answer_absent']:.3f}  {r['false_answer_fact']:.3f}  "
               f"{r['false_answer_impossible']:.3f}  {r['first_hit']:.3f}  {r['answer_hit']:.3f}")
+
+    def by_domain(**changes) -> dict[str, dict]:  # rates() per domain, held-out verdicts, shipped threshold
+        settings = dataclasses.replace(DEFAULT, **changes)
+        return {d: rates(*zip(*[(r, v, g) for r, v, g in zip(records, verdicts, readings)
+                                if r["item"]["group"].startswith(p)]), threshold, settings) for d, p in domains.items()}
+
     for share in (float(x) for x in args.extra_shares.split(",") if x):
-        settings = dataclasses.replace(DEFAULT, extra_share=share)
-        by_domain = {d: rates(*zip(*[(r, v, g) for r, v, g in zip(records, verdicts, readings)
-                                     if r["item"]["group"].startswith(p)]), threshold, settings) for d, p in domains.items()}
         print(f"extra_share {share}: " + "  ".join(f"{d} answer-hit {r['answer_hit']:.3f}, {r['sentences']:.2f} sentences"
-                                                   for d, r in by_domain.items()))
+                                                   for d, r in by_domain(extra_share=share).items()))
     for share in (float(x) for x in args.other_shares.split(",") if x):
-        settings = dataclasses.replace(DEFAULT, other_article_share=share)
-        by_domain = {d: rates(*zip(*[(r, v, g) for r, v, g in zip(records, verdicts, readings)
-                                     if r["item"]["group"].startswith(p)]), threshold, settings) for d, p in domains.items()}
         print(f"other_article_share {share}: " + "  ".join(
             f"{d} first {r['first_hit']:.3f}, answer-hit {r['answer_hit']:.3f}, {r['sentences']:.2f} sentences, "
-            f"{r['other_article']:.3f} from another article" for d, r in by_domain.items()))
+            f"{r['other_article']:.3f} from another article" for d, r in by_domain(other_article_share=share).items()))
     for why in (False, True):
         print(f"Short answers to SQuAD's questions that {'ask' if why else 'do not ask'} why (held-out verdicts and "
               "readings, shipped threshold): margin, shown, EM and F1 of those shown, F1 over all answered")

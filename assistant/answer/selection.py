@@ -88,13 +88,13 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
     chosen, words = [lead], candidates[lead].word_count
     floor = settings.extra_share * probabilities[lead]
     other_floor = settings.other_article_share * probabilities[lead]
-    article = (lambda i: articles[candidates[i].rank]) if articles else (lambda i: "")
+    lead_article = articles[candidates[lead].rank] if articles else None
     for i in order:
         if len(chosen) >= settings.max_sentences or probabilities[i] < floor:
             break
         if i in chosen or words + candidates[i].word_count > settings.max_words:
             continue
-        if article(i) != article(lead) and probabilities[i] < other_floor:
+        if articles and articles[candidates[i].rank] != lead_article and probabilities[i] < other_floor:
             continue
         if max(float(candidates[i].vector @ candidates[j].vector) for j in chosen) > settings.redundancy:
             continue  # says what a chosen sentence says
