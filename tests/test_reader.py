@@ -259,3 +259,22 @@ def test_a_further_sentence_from_another_story_needs_a_larger_share_of_the_leads
     assert selection.select(found, probabilities, "q", dataclasses.replace(settings, other_article_share=0.25),
                             ["a", "b"]) == [0, 1, 2]
 
+
+
+def test_span_reader_tokenizes_safely_from_many_chats_at_once():
+    """The tokenizer's truncation and padding are settings of one shared backend: eight chats
+    tokenizing at once once got each other's (CI: "Unable to create tensor" from the app's /chat)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.answer.span_reader import encode_pairs, load_span_reader
+
+    tokenizer = load_span_reader().loaded()[0]
+    passages = ["Lukashenko meets Putin.", "A much longer passage about the meeting in Sochi. " * 12, "On Friday."]
+
+    def work(k: int) -> list[int]:
+        return [encode_pairs(tokenizer, [f"Question {k} {j}?" + " word" * (k % 5)] * 3, passages)["input_ids"].shape[1]
+                for j in range(100)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        widths = [w for ws in pool.map(work, range(8)) for w in ws]
+    assert len(widths) == 800 and min(widths) > 100  # every batch padded to its longest pair

@@ -32,6 +32,9 @@ MAX_TOKENS = 256  # question + passage word pieces (passages are at most 160, ch
 QUESTION_TOKENS = 64  # a longer question is read by its first 64 word pieces (its head says what it asks)
 MAX_ANSWER_TOKENS = 30  # a span longer than this is no short answer
 TOP_SPANS = 20  # spans kept per passage, best first
+# A fast tokenizer keeps truncation and padding as settings of its one backend, set by each call: two
+# chats tokenizing at once could get the other's settings (unpadded rows, "Unable to create tensor").
+_TOKENIZER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,12 @@ def encode_pairs(tokenizer, questions: list[str], passages: list[str]):
     """Word pieces of (question, passage) pairs as the reader reads them: the question cut to
     QUESTION_TOKENS, the pair to MAX_TOKENS; with each piece's character offsets and which text
     it comes from (`sequence_ids`), for training and serving alike."""
-    pieces = tokenizer(questions, add_special_tokens=False)["input_ids"]
-    cut = [tokenizer.decode(ids[:QUESTION_TOKENS]) if len(ids) > QUESTION_TOKENS else q for q, ids in zip(questions, pieces)]
-    return tokenizer(cut, passages, truncation="only_second", max_length=MAX_TOKENS, padding=True,
-                     return_offsets_mapping=True, return_tensors="pt")
+    with _TOKENIZER_LOCK:
+        pieces = tokenizer(questions, add_special_tokens=False)["input_ids"]
+        cut = [tokenizer.decode(ids[:QUESTION_TOKENS]) if len(ids) > QUESTION_TOKENS else q
+               for q, ids in zip(questions, pieces)]
+        return tokenizer(cut, passages, truncation="only_second", max_length=MAX_TOKENS, padding=True,
+                         return_offsets_mapping=True, return_tensors="pt")
 
 
 def spans_of(start: np.ndarray, end: np.ndarray, offsets: list[tuple[int, int]], in_passage: np.ndarray) -> Reading:
