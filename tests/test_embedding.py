@@ -14,6 +14,7 @@ import torch
 from assistant.files import disk
 from assistant.embedding import Embedder
 from assistant.indexer import build_index
+from assistant import int8
 from assistant.int8 import TokenInt8Linear
 from assistant.retrieval import Searcher
 from conftest import CORPUS, ROOT
@@ -58,6 +59,32 @@ def test_int8_is_close_to_float32_and_treats_every_token_alone():
         assert torch.equal(quantised(rows), each)  # no row's scale leaks into another's
         relative = (quantised(rows) - linear(rows)).norm(dim=1) / linear(rows).norm(dim=1)
     assert relative.max() < 0.05, relative
+
+
+@pytest.mark.parametrize("inner", [64, 384, 1024, 1536])
+def test_the_float_product_is_the_exact_integer_product(inner):
+    """Where torch._int_mm is slow (AVX2-only CPUs) int8.py multiplies in float32 slices instead:
+    the same int32 bits, random or at the extremes (every value ±127, the largest sums)."""
+    generator = torch.Generator().manual_seed(inner)
+    cases = [torch.randint(-127, 128, (33, inner), dtype=torch.int8, generator=generator),
+             torch.full((33, inner), 127, dtype=torch.int8), torch.full((33, inner), -127, dtype=torch.int8)]
+    weights = torch.randint(-127, 128, (inner, 96), dtype=torch.int8, generator=generator)
+    for rows in cases:
+        for w in (weights, torch.full_like(weights, 127)):
+            assert torch.equal(int8.float_product(rows, w.float()), torch._int_mm(rows, w))
+    assert int8.integer_product() in ("int_mm", "float")
+
+
+def test_a_layer_gives_the_same_bits_whichever_product_it_uses(monkeypatch):
+    torch.manual_seed(1)
+    layer = TokenInt8Linear(torch.nn.Linear(1536, 384))
+    rows = torch.randn(40, 1536)
+    outputs = {}
+    for way in ("int_mm", "float"):
+        monkeypatch.setattr(int8, "integer_product", lambda way=way: way)
+        with torch.no_grad():
+            outputs[way] = layer(rows)
+    assert torch.equal(outputs["int_mm"], outputs["float"])
 
 
 QUESTIONS = [
