@@ -1,6 +1,6 @@
 """Browser chat over the articles in corpus/: `python app.py`, then open http://127.0.0.1:7860.
 
-A thin adapter: it brings the index up to date, then serves `assistant.web.build_demo`.
+A thin adapter: it brings the index up to date, then serves `assistant.faces.web.build_demo`.
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
     from assistant import AssistantError, Assistant
-    from assistant.storage import display
-    from assistant.web import build_demo, launch_options
+    from assistant.store.base import display
+    from assistant.faces.web import build_demo, launch_options
 
     assistant = Assistant(args.index, args.corpus, model=args.model)
     try:

@@ -12,10 +12,10 @@ from pathlib import Path  # noqa: E402
 from .answer import ABSTAIN_TEXT, Answer, Citation  # noqa: E402
 from .errors import (AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError,  # noqa: E402
                      InputError, ModelError, SourceError)
-from .indexer import BuildReport, FileError, build_index  # noqa: E402
+from .ingest.indexer import BuildReport, FileError, build_index  # noqa: E402
 from .retrieval import Hit  # noqa: E402
 from .service import Assistant, IndexStatus  # noqa: E402
-from .storage import is_url  # noqa: E402
+from .store.base import is_url  # noqa: E402
 
 _assistants: dict[object, Assistant] = {}
 

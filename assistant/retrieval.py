@@ -19,7 +19,7 @@ import numpy as np
 
 from . import lexical
 from .embedding import Embedder
-from .storage import EVERYTHING, Filter, LexicalQuery, PassageStore, parse_day
+from .store.base import EVERYTHING, Filter, LexicalQuery, PassageStore, parse_day
 from .types import ArticleMeta, Hit, StoredPassage  # noqa: F401 (Hit: part of this module's API)
 
 RRF_K = 60

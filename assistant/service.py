@@ -8,14 +8,16 @@ from pathlib import Path
 
 from typing import Sequence
 
-from . import backends, library, storage
+from .store import backends
+from .store import base as store
+from .ingest import library
 from .answer import COMPOSERS, Answer, Composer
 from .settings import DEFAULT, AnswerSettings
 from .answer.repair import repair
 from .embedding import Embedder
 from .errors import ArticleError, IndexNotFoundError, InputError
-from .indexer import BuildReport, build_index, merge_segments
-from .library import ArticleInfo
+from .ingest.indexer import BuildReport, build_index, merge_segments
+from .ingest.library import ArticleInfo
 from .retrieval import Hit, Searcher
 
 
@@ -32,12 +34,12 @@ class IndexStatus:
     backend: str = "files"
 
 
-def with_range_note(answer: Answer, where: storage.Filter, articles: dict) -> Answer:
+def with_range_note(answer: Answer, where: store.Filter, articles: dict) -> Answer:
     """A decline under a date range says how many articles the range left out: the answer may be there."""
-    outside = sum(not where.admits(storage.parse_day(meta.published)) for meta in articles.values())
+    outside = sum(not where.admits(store.parse_day(meta.published)) for meta in articles.values())
     if not outside:
         return answer
-    since, until = (day or "any date" for day in (storage.iso(where.since), storage.iso(where.until)))
+    since, until = (day or "any date" for day in (store.iso(where.since), store.iso(where.until)))
     note = (f" Only articles published from {since} to {until} were searched; {outside} of the {len(articles)} "
             f"indexed article{'s' * (len(articles) != 1)} fall outside that range"
             f"{' (undated ones included)' if any(not m.published for m in articles.values()) else ''}.")
@@ -63,7 +65,7 @@ class Assistant:
         if settings.composer not in COMPOSERS:
             raise InputError(f"composer: {settings.composer!r} is not one of {', '.join(sorted(COMPOSERS))}")
         self.settings = settings
-        self.index_dir = index_dir if storage.is_url(index_dir) else Path(index_dir)
+        self.index_dir = index_dir if store.is_url(index_dir) else Path(index_dir)
         self.location = backends.locate(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.embedder = Embedder(model)
@@ -90,8 +92,8 @@ class Assistant:
             current = self._searcher
             if current is None or current.data.version != published:
                 data = self.location.open(reuse=current.data if current else None)
-                storage.check_same_model(data.info.model, storage.ModelInfo.of(self.embedder),
-                                         storage.display(self.index_dir))
+                store.check_same_model(data.info.model, store.ModelInfo.of(self.embedder),
+                                         store.display(self.index_dir))
                 current = self._searcher = Searcher(data, self.embedder)
             return current
 
@@ -99,13 +101,13 @@ class Assistant:
         """The k best passages; `since`/`until` (dates or YYYY-MM-DD, inclusive) keep only
         articles published in that range, and leave undated ones out."""
         check_question(question, self.settings)
-        return self.searcher().search(question, k, method=method, where=storage.date_filter(since, until))
+        return self.searcher().search(question, k, method=method, where=store.date_filter(since, until))
 
     def ask(self, question: str, *, history: Sequence[tuple[str, object]] = (), since=None, until=None) -> Answer:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
         `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
         check_question(question, self.settings)
-        where = storage.date_filter(since, until)
+        where = store.date_filter(since, until)
         searcher = self.searcher()  # one view of the index for the repair and the answer
         repaired = repair(searcher, question, history, where, self.settings.retrieve_k)
         answer = self.composer(searcher).compose(question, repaired, where)
@@ -123,7 +125,7 @@ class Assistant:
     def status(self) -> IndexStatus:
         info = self.location.info()
         return IndexStatus(
-            index_dir=storage.display(self.index_dir), articles=info.articles, passages=info.passages,
+            index_dir=store.display(self.index_dir), articles=info.articles, passages=info.passages,
             sentences=info.sentences, model=info.model.id, dimension=info.model.dimension,
             built_at=info.built_at, generation=info.generation, backend=info.backend,
         )
@@ -158,7 +160,7 @@ class Assistant:
     def add_source(self, source: str | Path) -> tuple[ArticleInfo, BuildReport]:
         """Add a web page (http/https link or .html file), a PDF, or a .txt/.md file: read with
         assistant.ingest, saved into the corpus as Markdown with its metadata, and indexed."""
-        from . import ingest
+        from .ingest import sources as ingest
 
         data, suffix, label = ingest.article_from(source)
         return self.add_article(data, name=label, suffix=suffix)

@@ -68,8 +68,8 @@ def main() -> None:
     from gradio_client import Client, handle_file
 
     from assistant import Assistant
-    from assistant.chunking import chunk_article
-    from assistant.corpus import parse_article
+    from assistant.ingest.chunking import chunk_article
+    from assistant.ingest.corpus import parse_article
 
     load = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-app-"))

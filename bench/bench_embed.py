@@ -16,7 +16,7 @@ import time
 import numpy as np
 from common import squad_articles, table
 
-from assistant.chunking import embed_text
+from assistant.ingest.chunking import embed_text
 from assistant.embedding import BACKENDS, Embedder
 
 

@@ -24,10 +24,11 @@ from common import ROOT, dev_questions, p50_p95, percentile, table, write_squad_
 import synthetic
 from suite import embed_alone, write_reuters
 
-from assistant import Assistant, backends, build_index
+from assistant import Assistant, build_index
+from assistant.store import backends
 from assistant.embedding import Embedder
-from assistant.indexer import merge_segments, pipeline_config
-from assistant.chunking import DEFAULT_PASSAGE_TOKENS
+from assistant.ingest.indexer import merge_segments, pipeline_config
+from assistant.ingest.chunking import DEFAULT_PASSAGE_TOKENS
 from assistant.retrieval import Searcher
 
 RESULTS = ROOT / "bench" / "results"
@@ -134,8 +135,8 @@ def scale(work: Path, url: str, passages: int, stories: int) -> None:
     build_index(corpus, real, embedder=embedder, progress=False)
     parts = synthetic.expand(real, passages)
     where = database(url, "scale")
-    from assistant.pg import PgLocation
-    from assistant.storage import ChangeSet, ModelInfo
+    from assistant.store.pg import PgLocation
+    from assistant.store.base import ChangeSet, ModelInfo
 
     change = ChangeSet(articles=parts["articles"], passages=parts["passages"], titles=parts["titles"],
                        vectors=parts["vectors"], sentence_vectors=parts["sentence_vectors"], dropped=[],

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import ROOT
 
-from assistant import backends
+from assistant.store import backends
 from assistant.errors import AssistantError
 
 STORY = "---\ntitle: Harbour story {n}\noutlet: Test\n---\nThe harbour of town {n} reopened after {n} weeks of repairs.\n"

@@ -25,7 +25,7 @@ from common import PIECE, ROOT, cites, dev_questions, exact_and_f1, p50_p95, sho
 from own import fresh_index, load_fresh, load_own, own_index
 
 from assistant.embedding import Embedder
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from assistant.service import Assistant
 
 RESULTS = ROOT / "bench" / "results"

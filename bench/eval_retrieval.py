@@ -14,10 +14,10 @@ import time
 from common import ROOT, dev_questions, normalise, p50_p95, table, write_squad_corpus
 
 from assistant.embedding import Embedder
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from assistant.retrieval import Searcher
 from assistant import lexical
-from assistant.files import disk
+from assistant.store.files import disk
 
 RESULTS = ROOT / "bench" / "results"
 

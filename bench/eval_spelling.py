@@ -16,10 +16,10 @@ import collections
 
 from common import ROOT, write_squad_corpus
 
-from assistant.files import disk
+from assistant.store.files import disk
 from assistant.answer import spelling
 from assistant.embedding import Embedder
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from assistant.retrieval import Searcher
 
 RESULTS = ROOT / "bench" / "results"

@@ -49,11 +49,11 @@ from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from assistant.files import disk
+from assistant.store.files import disk
 from assistant.answer import extractive, features, models, reader, repair, selection
 from assistant.answer.span_reader import Reading
 from assistant.embedding import Embedder
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from assistant.retrieval import Searcher
 from assistant.settings import DEFAULT
 from own import load_own, own_index
@@ -74,7 +74,7 @@ OOF_FILE = RESULTS / "span-oof.json"  # bench/train_span_reader.py writes it
 # about 14 ms on one thread.
 READ = 3
 # What each part of the reader is: "linear" (logistic regression) or "trees" (gradient boosting,
-# TREES). Chosen on held-out folds; see bench/README.md.
+# TREES). Chosen on held-out folds; see docs/experiments.md.
 FORMS = {"ranker": "linear", "combiner": "trees", "abstainer": "linear", "coverage": "linear"}
 TREES = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.05, "subsample": 0.8}  # not tuned
 

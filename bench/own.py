@@ -8,7 +8,7 @@ import shutil
 
 from common import ROOT
 
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"

@@ -25,12 +25,12 @@ from common import REUTERS, ROOT, p50_p95, squad_articles, table
 
 import synthetic
 from assistant import Assistant
-from assistant.files import disk
-from assistant.chunking import chunk_article, embed_text
-from assistant.corpus import read_article
+from assistant.store.files import disk
+from assistant.ingest.chunking import chunk_article, embed_text
+from assistant.ingest.corpus import read_article
 from assistant.embedding import Embedder
-from assistant.files.view import top_rows
-from assistant.indexer import build_index
+from assistant.store.files.view import top_rows
+from assistant.ingest.indexer import build_index
 
 RESULTS = ROOT / "bench" / "results"
 PROBE = """
@@ -136,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     stories, large = (600, 100_000) if args.quick else (11_500, 1_000_000)
     if args.quick:  # 100k passages is below the IVF threshold: lower it so the IVF path runs too
-        from assistant.files import ann
+        from assistant.store.files import ann
 
         ann.FLAT_LIMIT = 50_000
     load_at_start = os.getloadavg()

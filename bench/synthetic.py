@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.files import compaction, disk
-from assistant.files.manifest import Counts, SegmentEntry
-from assistant.files.segment import StoredPassage
+from assistant.store.files import compaction, disk
+from assistant.store.files.manifest import Counts, SegmentEntry
+from assistant.store.files.segment import StoredPassage
 
 NOISE = 0.025  # per dimension: |noise| ≈ 0.49, cosine to the original ≈ 0.9
 

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from assistant.embedding import Embedder  # noqa: E402
-from assistant.indexer import build_index  # noqa: E402
+from assistant.ingest.indexer import build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -148,7 +148,7 @@ def live_app(tmp_path_factory, embedder):
     from types import SimpleNamespace
 
     from assistant import Assistant
-    from assistant.web import build_demo, launch_options
+    from assistant.faces.web import build_demo, launch_options
 
     base = tmp_path_factory.mktemp("app")
     shutil.copytree(CORPUS, base / "corpus")

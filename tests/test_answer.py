@@ -11,8 +11,8 @@ import numpy as np
 from assistant.answer import ExtractiveComposer, quotes
 from assistant.answer import candidates as cands
 from assistant.answer.conversation import answer_names, entities, is_follow_up, rewrite, spoken_of_as_person
-from assistant.corpus import load_corpus
-from assistant.render import to_json, to_markdown
+from assistant.ingest.corpus import load_corpus
+from assistant.faces.render import to_json, to_markdown
 from assistant.settings import AnswerSettings
 from assistant.retrieval import Hit
 from conftest import CORPUS, LUKASHENKO_PATH
@@ -229,7 +229,7 @@ def test_a_byline_travels_with_its_citation():
     import dataclasses
 
     from assistant.answer import Citation
-    from assistant.render import chat_sources, source_line
+    from assistant.faces.render import chat_sources, source_line
 
     hit = dataclasses.replace(_passage_hit(0, ["The new cranes cost 240 million kroner, the authority said."]),
                               byline="Ingrid *Moe*")

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from assistant.files import disk
+from assistant.store.files import disk
 from assistant.errors import IndexDamagedError
 from assistant.types import ArticleMeta
 

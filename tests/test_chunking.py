@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_article, embed_text, sentence_spans
-from assistant.corpus import load_corpus, parse_article
+from assistant.ingest.chunking import chunk_article, embed_text, sentence_spans
+from assistant.ingest.corpus import load_corpus, parse_article
 from conftest import CORPUS
 
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from assistant.cleaning import clean_paragraphs, is_cruft_line, remove_tooltips
+from assistant.ingest.cleaning import clean_paragraphs, is_cruft_line, remove_tooltips
 from conftest import raw_seed
 
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from assistant.cli import main
+from assistant.faces.cli import main
 from conftest import LUKASHENKO_PATH, ROOT
 
 

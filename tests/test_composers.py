@@ -10,7 +10,7 @@ from assistant import Assistant, InputError
 from assistant.answer import COMPOSERS, ABSTAIN_TEXT
 from assistant.answer.repair import Repaired, repair
 from assistant.settings import AnswerSettings
-from assistant.storage import date_filter
+from assistant.store.base import date_filter
 from test_answer import check_citations
 
 QUESTIONS = ["Why might Lukashenko deviate from Moscow?", "Who is Tom Røseth?", "Who claimed responsibility for the attack?",

@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from assistant import lexical
-from assistant.files import compaction, disk
-from assistant.files import FileLocation
-from assistant.indexer import build_index
+from assistant.store.files import compaction, disk
+from assistant.store.files import FileLocation
+from assistant.ingest.indexer import build_index
 from assistant.retrieval import Searcher
 from conftest import CORPUS, ROOT
 

@@ -1,7 +1,7 @@
 import datetime as dt
 import pytest
 
-from assistant.corpus import article_id, load_corpus, parse_article
+from assistant.ingest.corpus import article_id, load_corpus, parse_article
 from assistant.errors import ArticleError, CorpusError
 from conftest import CORPUS, LUKASHENKO_PATH, MEETING_PATH
 

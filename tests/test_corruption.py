@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
-from assistant import render
-from assistant.files import ann, disk
-from assistant.files import FileLocation
+from assistant.faces import render
+from assistant.store.files import ann, disk
+from assistant.store.files import FileLocation
 from assistant.service import Assistant
 from assistant.errors import IndexDamagedError, IndexNotFoundError
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from conftest import ROOT
 from test_crash import FERRY, _state
 

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from assistant.files import compaction, disk, durable
+from assistant.store.files import compaction, disk, durable
 from assistant.errors import IndexNotFoundError
-from assistant.indexer import build_index, merge_segments
+from assistant.ingest.indexer import build_index, merge_segments
 from conftest import MEETING_PATH, ROOT
 
 
@@ -94,7 +94,7 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_index(kind, tmp_pat
     prepare(template / "corpus", template / "index")
     old = _state(template / "index")
     if kind == "ivf":
-        from assistant.files import ann
+        from assistant.store.files import ann
 
         monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the seeds' passages count as a large index
 

@@ -10,9 +10,11 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
 
-from assistant import Assistant, InputError, backends, build_index, cli, lexical, storage
+from assistant import Assistant, InputError, build_index, lexical
+from assistant.faces import cli
+from assistant.store import backends, base as storage
 from assistant.retrieval import Searcher, asks_for_recent, recency_order
-from assistant.storage import Filter, date_filter
+from assistant.store.base import Filter, date_filter
 from conftest import CORPUS, ROOT
 
 REUTERS = sorted((ROOT / "bench" / "data" / "reuters").glob("*.md"))
@@ -150,7 +152,7 @@ def test_cli_search_and_ask_take_since_and_until(corpus, tmp_path, capsys, embed
 def test_filters_over_an_ivf_index(corpus, tmp_path, memo, monkeypatch):
     """Over IVF segments a wide filter searches IVF with a selector of the admitted ids and a
     narrow one searches its few passages exactly; both only ever return admitted passages."""
-    from assistant.files import ann
+    from assistant.store.files import ann
 
     monkeypatch.setattr(ann, "FLAT_LIMIT", 10)  # the corpus's ~60 passages count as a large index
     searcher = _searcher(corpus, str(tmp_path / "index"), memo)

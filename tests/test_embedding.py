@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from assistant.files import disk
+from assistant.store.files import disk
 from assistant.embedding import Embedder
-from assistant.indexer import build_index
+from assistant.ingest.indexer import build_index
 from assistant import int8
 from assistant.int8 import TokenInt8Linear
 from assistant.retrieval import Searcher

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, build_index
-from assistant.chunking import chunk_article
-from assistant.corpus import parse_article
+from assistant.ingest.chunking import chunk_article
+from assistant.ingest.corpus import parse_article
 from assistant.errors import ArticleError
 from conftest import CORPUS
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, build_index, retrieve
 from assistant import lexical
-from assistant.files import ann, compaction, disk
-from assistant.corpus import read_article
+from assistant.store.files import ann, compaction, disk
+from assistant.ingest.corpus import read_article
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from conftest import LUKASHENKO_PATH, MEETING_PATH
 
@@ -95,7 +95,7 @@ def test_incremental_add_change_remove(corpus_dir, tmp_path, embedder):
 def test_unchanged_files_are_not_even_read(corpus_dir, tmp_path, embedder, monkeypatch):
     index = tmp_path / "index"
     _build(corpus_dir, index, embedder)
-    from assistant import indexer
+    from assistant.ingest import indexer
 
     reads = []
     monkeypatch.setattr(indexer, "read_article", lambda path, root: reads.append(path) or read_article(path, root))
@@ -269,7 +269,7 @@ def test_int8_vectors_stay_close_to_the_float_model(embedder):
 
 
 def test_merging_can_wait_for_later(corpus_dir, tmp_path, embedder):
-    from assistant.indexer import merge_segments
+    from assistant.ingest.indexer import merge_segments
 
     index = tmp_path / "index"
     _build(corpus_dir, index, embedder)

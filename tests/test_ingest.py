@@ -9,8 +9,10 @@ import re
 
 import pytest
 
-from assistant import Assistant, SourceError, cli, ingest
-from assistant.corpus import parse_article, read_article
+from assistant import Assistant, SourceError
+from assistant.faces import cli
+from assistant.ingest import sources as ingest
+from assistant.ingest.corpus import parse_article, read_article
 from assistant.ingest import urls
 from conftest import CORPUS
 from newssite import PAGES, REPORT, REPORT_PDF

@@ -8,8 +8,8 @@ import pytest
 
 from assistant import ArticleError, Assistant
 from assistant.answer.conversation import history_pairs
-from assistant.library import pasted_article_bytes, prepare, slug
-from assistant.render import escape_markdown, sources_panel
+from assistant.ingest.library import pasted_article_bytes, prepare, slug
+from assistant.faces.render import escape_markdown, sources_panel
 from conftest import DATA, LUKASHENKO_PATH
 
 

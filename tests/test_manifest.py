@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from assistant.files import disk
+from assistant.store.files import disk
 from assistant.errors import IndexDamagedError
-from assistant.files.manifest import AnnEntry, Manifest
+from assistant.store.files.manifest import AnnEntry, Manifest
 
 
 def test_the_published_json_reads_back_field_for_field(seed_index):

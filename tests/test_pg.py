@@ -14,10 +14,11 @@ import time
 import psycopg
 import pytest
 
-from assistant import backends, build_index
+from assistant import build_index
+from assistant.store import backends
 from assistant.errors import IndexMismatchError, IndexNotFoundError
-from assistant.pg import writer
-from assistant.pg.schema import SCHEMA
+from assistant.store.pg import writer
+from assistant.store.pg.schema import SCHEMA
 from conftest import CORPUS, MEETING_PATH, ROOT, free_port, interrupt, output_until_serving
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
@@ -185,7 +186,7 @@ def test_maxscore_top_k_is_the_full_bm25_aggregate(tmp_path, pg_url, memo):
     import numpy as np
 
     from assistant import lexical
-    from assistant.pg import bm25
+    from assistant.store.pg import bm25
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

@@ -9,7 +9,8 @@ import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:platformdirs")
 
-from assistant import Assistant, backends, build_index, lexical
+from assistant import Assistant, build_index, lexical
+from assistant.store import backends
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.retrieval import Searcher
 from conftest import CORPUS, LUKASHENKO_PATH, MEETING_PATH, ROOT

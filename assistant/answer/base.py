@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from ..types import Answer, Citation, Hit, ShortAnswer  # noqa: F401 (part of this module's API)
-from ..storage import EVERYTHING, Filter
+from ..store.base import EVERYTHING, Filter
 from . import phrasing
 
 if TYPE_CHECKING:

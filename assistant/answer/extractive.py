@@ -20,7 +20,7 @@ import numpy as np
 
 from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
-from ..storage import EVERYTHING, Filter
+from ..store.base import EVERYTHING, Filter
 from . import candidates as cands
 from . import features, quotes, repair, spelling
 from .base import Answer, Citation, ShortAnswer, decide, declined

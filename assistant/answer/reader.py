@@ -9,7 +9,7 @@ makes of the best passages.
   span the span reader finds inside the sentence stands above "no answer" in its passage, and
   that passage's own margin; the probability that the sentence holds the answer, given that
   some sentence does. Trees: held out, they lead with the answer more often than a linear
-  combiner did, most on news (bench/README.md);
+  combiner did, most on news (docs/experiments.md);
 - the *abstainer*, over features.QUESTION_FEATURES + READING_FEATURES: the probability that the
   articles answer the question at all. The composer declines below `threshold`;
 - the *coverage* model, over the same features: the probability that the articles speak of

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple, Sequence
 
 from ..retrieval import Hit, Query, Searcher
-from ..storage import EVERYTHING, Filter
+from ..store.base import EVERYTHING, Filter
 from . import features, roles, spelling
 from .conversation import rewrite, spoken_of_as_person
 

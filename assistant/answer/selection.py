@@ -8,7 +8,7 @@ which has neither quotes nor profiles:
   of the two likeliest sentences is X's own words on what was asked about (own_words).
 
 A rule that a sentence holding the date, number, name or place a question asks for leads went
-when the span reader came: left out held out, it changed nothing (bench/README.md).
+when the span reader came: left out held out, it changed nothing (docs/experiments.md).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import SourceError
-from ..library import pasted_article_bytes
+from .library import pasted_article_bytes
 
 MAX_SOURCE_BYTES = 10 * 2**20  # a news page with inline scripts and styles is 0.5–3 MB; a PDF report a few MB
 

@@ -10,12 +10,12 @@ from functools import cached_property
 
 import numpy as np
 
-from .. import lexical
+from ... import lexical
 from . import ann
 from .manifest import Manifest
 from .segment import Segment, StoredPassage
-from ..storage import EVERYTHING, Filter, StoreInfo
-from ..types import ArticleMeta, FileState
+from ..base import EVERYTHING, Filter, StoreInfo
+from ...types import ArticleMeta, FileState
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:

@@ -9,8 +9,8 @@ import atexit
 import threading
 from contextlib import contextmanager
 
-from ..errors import AssistantError, IndexMismatchError, IndexNotFoundError
-from ..storage import ChangeSet, ModelInfo, StoreInfo, check_same_model, display
+from ...errors import AssistantError, IndexMismatchError, IndexNotFoundError
+from ..base import ChangeSet, ModelInfo, StoreInfo, check_same_model, display
 from . import writer
 from .schema import LOCK_KEY, SCHEMA, read_meta
 from .store import PgStore, info_of

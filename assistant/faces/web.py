@@ -10,10 +10,10 @@ real type to list its two outputs.
 import inspect
 
 from . import render
-from .answer import Answer
-from .answer.conversation import history_pairs
-from .errors import AssistantError, InputError
-from .service import Assistant
+from ..answer import Answer
+from ..answer.conversation import history_pairs
+from ..errors import AssistantError, InputError
+from ..service import Assistant
 from .web_articles import articles_tab
 
 EXAMPLES = (

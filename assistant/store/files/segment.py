@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import lexical
+from ... import lexical
 from . import durable
-from ..storage import day_number
-from ..errors import REPAIR, IndexDamagedError
-from ..types import ArticleMeta, StoredPassage
+from ..base import day_number
+from ...errors import REPAIR, IndexDamagedError
+from ...types import ArticleMeta, StoredPassage
 
 _SCHEMA = """
 CREATE TABLE articles (id TEXT PRIMARY KEY, path TEXT, hash TEXT, text_hash TEXT, size INTEGER, mtime_ns INTEGER,

@@ -16,9 +16,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..storage import EVERYTHING, Filter, StoreInfo
-from ..errors import REPAIR, IndexDamagedError
-from ..types import ArticleMeta, FileState, StoredPassage
+from ..base import EVERYTHING, Filter, StoreInfo
+from ...errors import REPAIR, IndexDamagedError
+from ...types import ArticleMeta, FileState, StoredPassage
 from .bm25 import PgLexical
 from .schema import SCHEMA
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import numpy as np
 
-from .. import lexical
-from ..storage import EVERYTHING, Filter
+from ... import lexical
+from ..base import EVERYTHING, Filter
 from .schema import SCHEMA
 
 ESSENTIAL_DF_SHARE = 0.1  # terms in at most this share of passages are read whole (0.05: 15% fall back; 0.2: slower)

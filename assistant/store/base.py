@@ -1,6 +1,6 @@
 """The storage seam. Retrieval and answering read a `PassageStore`; the indexer writes through
-a `Location`. Two backends implement both: a directory of segment files (filestore.py, the
-default) and PostgreSQL + pgvector (pg/), chosen by the index argument: a `postgresql://` URL
+a `Location`. Two backends implement both: a directory of segment files (store/files/, the
+default) and PostgreSQL + pgvector (store/pg/), chosen by the index argument: a `postgresql://` URL
 selects PostgreSQL, anything else is a directory. tests/test_storage.py runs one contract
 suite over both.
 
@@ -22,8 +22,8 @@ from typing import ContextManager, Protocol, Sequence
 
 import numpy as np
 
-from .dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
-from .types import ArticleMeta, ChangeSet, FileState, ModelInfo, StoredPassage  # noqa: F401 (part of the protocol)
+from ..dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
+from ..types import ArticleMeta, ChangeSet, FileState, ModelInfo, StoredPassage  # noqa: F401 (part of the protocol)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Location(Protocol):
 
 def check_same_model(stored: ModelInfo, model: ModelInfo, where: str) -> None:
     """Refuse to mix vectors of two models, or of two backends of one model, in one index."""
-    from .errors import IndexMismatchError
+    from ..errors import IndexMismatchError
 
     if stored.id != model.id or stored.fingerprint != model.fingerprint:
         raise IndexMismatchError(

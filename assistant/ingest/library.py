@@ -19,9 +19,9 @@ from typing import Callable
 import yaml
 
 from .corpus import Article, parse_article, text_hash
-from .errors import ArticleError
-from .storage import parse_day
-from .types import ArticleMeta
+from ..errors import ArticleError
+from ..store.base import parse_day
+from ..types import ArticleMeta
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
 UPLOAD_SUFFIXES = (".txt", ".md")

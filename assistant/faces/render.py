@@ -7,9 +7,9 @@ import json
 import re
 from dataclasses import asdict
 
-from .answer import Answer, Citation
-from .dates import iso
-from .retrieval import Hit
+from ..answer import Answer, Citation
+from ..dates import iso
+from ..retrieval import Hit
 
 
 def _marked(citation: Citation, before: str, after: str, escape=lambda text: text,

@@ -1,5 +1,5 @@
 """Build or update the index from the corpus: only new or changed articles are embedded, and
-the backend (filestore.py or pg/) applies each update atomically (see storage.py)."""
+the backend (store/files/ or store/pg/) applies each update atomically (see store/base.py)."""
 from __future__ import annotations
 
 import sys
@@ -7,15 +7,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import backends, lexical, storage
+from ..store import backends
+from ..store import base as store
+from .. import lexical
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
-from .dates import iso
-from .embedding import Embedder
-from .errors import ArticleError, CorpusError
-from .storage import ChangeSet, ModelInfo, PassageStore
-from .types import ArticleMeta, StoredPassage
+from ..dates import iso
+from ..embedding import Embedder
+from ..errors import ArticleError, CorpusError
+from ..store.base import ChangeSet, ModelInfo, PassageStore
+from ..types import ArticleMeta, StoredPassage
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def build_index(
         current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m.path in kept}
         removed = [m for aid, m in known.items() if aid not in current and m.path not in broken]
         report = dict(
-            index_dir=storage.display(index_dir),
+            index_dir=store.display(index_dir),
             added=tuple(a.path for a, _ in fresh if a.id not in known),
             updated=tuple(a.path for a, _ in fresh if a.id in known),
             removed=tuple(m.path for m in removed),

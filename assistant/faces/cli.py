@@ -26,7 +26,7 @@ def _print_report(report, as_json: bool) -> None:
 
 
 def cmd_index(args) -> int:
-    from .service import Assistant
+    from ..service import Assistant
 
     report = Assistant(args.index, args.corpus, model=args.model).build(rebuild=args.rebuild)
     _print_report(report, args.json)
@@ -37,7 +37,7 @@ STATUS_LIST = 50
 
 
 def cmd_status(args) -> int:
-    from . import backends
+    from ..store import backends
 
     location = backends.locate(args.index)
     if args.verify and not _verified(args.index):
@@ -70,8 +70,8 @@ def cmd_status(args) -> int:
 
 def _verified(index: str) -> bool:
     """Every byte of an index directory against the checksums its manifest records."""
-    from . import backends
-    from .errors import REPAIR
+    from ..store import backends
+    from ..errors import REPAIR
 
     verified = backends.locate(index).verify()
     if verified is None:
@@ -89,7 +89,7 @@ def _verified(index: str) -> bool:
 
 def cmd_search(args) -> int:
     from .render import hit_dict
-    from .service import Assistant
+    from ..service import Assistant
 
     hits = Assistant(args.index, model=args.model).retrieve(args.question, args.k, since=args.since, until=args.until)
     if args.json:
@@ -106,7 +106,7 @@ def cmd_search(args) -> int:
 
 def cmd_ask(args) -> int:
     from .render import to_json, to_markdown
-    from .service import Assistant
+    from ..service import Assistant
 
     answer = Assistant(args.index, model=args.model).ask(args.question, since=args.since, until=args.until)
     print(to_json(answer) if args.json else to_markdown(answer))
@@ -115,9 +115,9 @@ def cmd_ask(args) -> int:
 
 def cmd_add(args) -> int:
     """Each SOURCE into the corpus and the index; one line per source; exit 2 if any failed."""
-    from .dates import outlet_and_date
-    from .errors import AssistantError
-    from .service import Assistant
+    from ..dates import outlet_and_date
+    from ..errors import AssistantError
+    from ..service import Assistant
 
     assistant = Assistant(args.index, args.corpus, model=args.model)
     failed = 0
@@ -137,7 +137,7 @@ def cmd_add(args) -> int:
 
 def cmd_chat(args) -> int:
     from .render import to_markdown
-    from .service import Assistant
+    from ..service import Assistant
 
     assistant = Assistant(args.index, model=args.model)
     assistant.searcher()  # load before the first prompt
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     if usage:
         print(f"error: {usage}", file=sys.stderr)
         return 2
-    from .errors import AssistantError
+    from ..errors import AssistantError
 
     try:
         return args.run(args)

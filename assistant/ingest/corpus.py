@@ -18,7 +18,7 @@ import frontmatter
 import yaml
 
 from .cleaning import clean_paragraphs
-from .errors import ArticleError, CorpusError
+from ..errors import ArticleError, CorpusError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # ten times the longest long-read; larger is not an article

@@ -8,11 +8,12 @@ checked, saved and indexed as from the CLI, and citable from the next question.
 import os
 from pathlib import Path
 
-from . import ingest, render
-from .dates import iso, outlet_and_date
-from .errors import AssistantError, SourceError
-from .library import MAX_UPLOAD_BYTES, check_size, pasted_article_bytes
-from .service import Assistant
+from ..ingest import sources as ingest
+from . import render
+from ..dates import iso, outlet_and_date
+from ..errors import AssistantError, SourceError
+from ..ingest.library import MAX_UPLOAD_BYTES, check_size, pasted_article_bytes
+from ..service import Assistant
 
 LIST_LIMIT = 1000  # articles shown in the table and the remove list: the newest ones
 FILE_TYPES = list(ingest.SOURCE_SUFFIXES)

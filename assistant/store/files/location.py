@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from . import compaction, disk, durable
-from ..errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from ...errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .view import Index
 from .manifest import Counts, Manifest, SegmentEntry
-from ..storage import ChangeSet, ModelInfo, StoreInfo
+from ..base import ChangeSet, ModelInfo, StoreInfo
 
 
 class FileLocation:

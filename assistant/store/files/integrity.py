@@ -12,7 +12,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from ..errors import REPAIR, IndexDamagedError
+from ...errors import REPAIR, IndexDamagedError
 from .manifest import Manifest
 from .segment import Segment
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ..storage import ModelInfo, StoreInfo
+from ..base import ModelInfo, StoreInfo
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from collections import Counter
 import numpy as np
 from psycopg.types.json import Jsonb
 
-from .. import lexical
-from ..storage import ChangeSet
+from ... import lexical
+from ..base import ChangeSet
 from .schema import FORMAT, HNSW, SCHEMA, TABLES, VERSION
 
-EF_SEARCH = 200  # HNSW candidates per query. At 100k passages, recall@10 on two samples of 200 questions: 100 -> 0.92 and 0.96, 200 -> 0.97 and 0.99, for +0.6 ms (bench/README.md)
+EF_SEARCH = 200  # HNSW candidates per query. At 100k passages, recall@10 on two samples of 200 questions: 100 -> 0.92 and 0.96, 200 -> 0.97 and 0.99, for +0.6 ms (docs/experiments.md)
 
 
 def checkpoint(step: str) -> None:
@@ -53,7 +53,7 @@ def apply(conn, old_meta: dict | None, change: ChangeSet, generation: int) -> di
     if fresh_start:
         # Postings are copied in passage order, so one term's rows lie scattered over the whole
         # table and BM25 reads a heap page per posting. Ordered by (term, passage) they lie
-        # together: measured at 100k passages, BM25 SQL p50 76 -> 22 ms (bench/README.md).
+        # together: measured at 100k passages, BM25 SQL p50 76 -> 22 ms (docs/experiments.md).
         # Later adds append a few rows per term; a --rebuild orders everything again.
         checkpoint("cluster postings")
         conn.execute(f"CLUSTER {SCHEMA}.postings USING postings_pkey")

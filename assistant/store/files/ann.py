@@ -56,7 +56,7 @@ def tune_nprobe(index: faiss.IndexIVFFlat, vectors: np.ndarray, *, queries: int 
     towards the collection's mean, whose best match scores ~0.35 like an off-topic question
     does (measured: SQuAD questions over Reuters). Far queries spread their neighbours over
     many lists and set nprobe; on a 1M index they needed 512 of 4,000 lists where near ones
-    needed 8 (bench/README.md).
+    needed 8 (docs/experiments.md).
     """
     rng = np.random.default_rng(seed)
     dimension = vectors.shape[1]

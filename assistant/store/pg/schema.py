@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import IndexMismatchError, IndexNotFoundError
+from ...errors import IndexMismatchError, IndexNotFoundError
 
 SCHEMA = "news_assistant"
 FORMAT = "news-assistant-pg"

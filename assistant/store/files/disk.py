@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from . import ann, durable, segment
-from ..errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from ...errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
                         manifest_checksum, record_files)
 from .manifest import Manifest
 from .segment import Segment, StoredPassage  # noqa: F401  (StoredPassage is part of this module's API)
 from .view import Index
-from ..storage import ModelInfo, check_same_model
+from ..base import ModelInfo, check_same_model
 
 FORMAT = "news-assistant-index"
 FORMAT_VERSION = 4  # 3: the manifest records every file's size and CRC-32; 4: BM25 postings, not bm25s scores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .storage import Location, is_url
+from .base import Location, is_url
 
 
 def locate(spec: str | Path) -> Location:

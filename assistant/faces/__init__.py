@@ -1,0 +1,10 @@
+"""The faces: how people and programs reach the assistant (the browser chat, the command line,
+and the rendering both share).
+
+    cli.py           `python -m assistant …` and the `news-assistant` console script
+    web.py           the Gradio chat (app.py serves it) and its API endpoints
+    web_articles.py  the browser's Articles tab: list, add (link, file, pasted text), remove
+    render.py        an Answer as Markdown, JSON, chat text and the sources panel
+
+May import everything below it; nothing imports a face (tests/test_layers.py).
+"""
