@@ -16,6 +16,7 @@ from .settings import DEFAULT, AnswerSettings
 from .answer.repair import repair
 from .embedding import Embedder
 from .errors import ArticleError, IndexNotFoundError, InputError
+from .ingest.corpus import article_id
 from .ingest.indexer import BuildReport, build_index, merge_segments
 from .ingest.library import ArticleInfo
 from .retrieval import Hit, Searcher
@@ -142,15 +143,16 @@ class Assistant:
         with self._corpus_lock:
             indexed = self._indexed()
             duplicates = indexed.data.duplicates if indexed else (lambda text_hash, file_hash: [])
-            filename, article = library.prepare(data, name, suffix, self.corpus_dir, duplicates)
+            filename, _ = library.prepare(data, name, suffix, self.corpus_dir, duplicates)
             path = library.write_atomically(self.corpus_dir, filename, data)
+            filename = path.name  # another writer may have taken the name meanwhile: the next free one
             try:  # with no index yet, the first build takes in the whole corpus
                 report = self.build(progress=False, paths=[filename] if indexed else None, merge=False)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
             self._merge_in_background()
-            meta = self.searcher().data.article(article.id)
+            meta = self.searcher().data.article(article_id(filename))
             failed = [e for e in report.errors if e.path == filename]
             if failed or meta is None:
                 path.unlink(missing_ok=True)

@@ -7,11 +7,14 @@ upload's name) and it is written atomically, so the corpus never holds half a fi
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -122,9 +125,17 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
 
 
 def write_atomically(corpus_dir: Path, name: str, data: bytes) -> Path:
-    """Write `corpus_dir/name` via a hidden temporary file, so readers see all or nothing."""
+    """Write a new file `corpus_dir/name`, or the next free name when another writer took that
+    one meanwhile; the path written. Readers see all of it or nothing, and nothing is replaced.
+
+    The bytes go to a hidden temporary file, fsynced, which is then linked under the name: a
+    link fails if the name exists, so two processes adding articles with the same title at
+    the same moment (the app and `python -m assistant add`, or two apps over one corpus)
+    keep both. Choosing the name and linking happen under a lock on the folder, so a name
+    whose stem another writer just took with another suffix (the same article id) is not
+    chosen either.
+    """
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    target = corpus_dir / name
     fd, temp = tempfile.mkstemp(prefix=".adding-", dir=corpus_dir)
     try:
         umask = os.umask(0)
@@ -134,11 +145,50 @@ def write_atomically(corpus_dir: Path, name: str, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(temp, target)
+        with _locked(corpus_dir) as folder:
+            stem, suffix = os.path.splitext(name)
+            while True:
+                target = corpus_dir / _free_name(corpus_dir, stem, suffix)
+                try:
+                    _link_or_rename(temp, target)
+                    break
+                except FileExistsError:
+                    continue  # taken by a writer that does not lock (another program): the next name
+            Path(temp).unlink(missing_ok=True)
+            os.fsync(folder)  # the new name survives a power loss once the caller says "added"
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _link_or_rename(temp: str, target: Path) -> None:
+    """`target` made to name the file `temp`; FileExistsError if it names something already."""
+    try:
+        os.link(temp, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+            raise  # FileExistsError included
+        # a file system without hard links (FAT, some network shares): under the folder's lock a
+        # rename after a check is as good against our own writers
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(temp, target)
+
+
+@contextmanager
+def _locked(corpus_dir: Path):
+    """An open descriptor of the folder, locked against the other writers of this corpus
+    (flock on the folder itself: no lock file appears among the articles)."""
+    folder = os.open(corpus_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+        except OSError:
+            pass  # no flock here (some network file systems): the exclusive link still keeps both files
+        yield folder
+    finally:
+        os.close(folder)  # closing releases the lock
 
 
 def corpus_path(corpus_dir: Path, relative: str) -> Path:
