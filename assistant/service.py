@@ -149,13 +149,13 @@ class Assistant:
             try:  # with no index yet, the first build takes in the whole corpus
                 report = self.build(progress=False, paths=[filename] if indexed else None, merge=False)
             except BaseException:
-                path.unlink(missing_ok=True)
+                library.remove_file(path)
                 raise
             self._merge_in_background()
             meta = self.searcher().data.article(article_id(filename))
             failed = [e for e in report.errors if e.path == filename]
             if failed or meta is None:
-                path.unlink(missing_ok=True)
+                library.remove_file(path)
                 raise ArticleError(name, failed[0].reason if failed else "it could not be indexed")
             return library.info(meta), report
 
@@ -185,7 +185,7 @@ class Assistant:
                 raise ArticleError(meta.path, "is the only article; add another before removing it")
             path = library.corpus_path(self.corpus_dir, meta.path)
             data = path.read_bytes() if path.is_file() else None
-            path.unlink(missing_ok=True)
+            library.remove_file(path)
             try:
                 report = self.build(progress=False, paths=[meta.path], merge=False)
             except BaseException:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..store import backends
 from ..store import base as store
 from .. import lexical
+from . import library
 from .chunking import DEFAULT_PASSAGE_TOKENS, chunk_article, embed_text
 from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
@@ -134,6 +135,7 @@ def build_index(
     progress = sys.stderr.isatty() if progress is None else progress
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
+    library.sweep_leftovers(corpus_dir)  # of adds killed before they linked their article
     pipeline = pipeline_config(embedder, passage_tokens)
     model = ModelInfo.of(embedder)
     with location.lock():

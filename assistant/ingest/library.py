@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -189,6 +190,39 @@ def _locked(corpus_dir: Path):
         yield folder
     finally:
         os.close(folder)  # closing releases the lock
+
+
+def remove_file(path: Path) -> None:
+    """Delete an article's file, durably: the folder is fsynced, so the removal survives a power loss."""
+    path.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+LEFTOVER_AGE = 60.0  # seconds: an add writes and links its temporary file within moments
+
+
+def sweep_leftovers(corpus_dir: Path) -> list[str]:
+    """Remove the temporary files of adds killed before they finished (`.adding-*` over a
+    minute old; a younger one may be an add in progress in another process); their names."""
+    swept = []
+    try:
+        entries = list(os.scandir(corpus_dir))
+    except OSError:
+        return swept  # no corpus folder: the build says so
+    cutoff = time.time() - LEFTOVER_AGE
+    for entry in entries:
+        try:
+            if (entry.name.startswith(".adding-") and entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff):
+                os.unlink(entry.path)
+                swept.append(entry.name)
+        except OSError:
+            continue  # gone already (another build swept it) or not ours to remove
+    return swept
 
 
 def corpus_path(corpus_dir: Path, relative: str) -> Path:

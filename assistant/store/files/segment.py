@@ -74,6 +74,11 @@ def write(directory: Path, articles: list[ArticleMeta], passages: list[StoredPas
             durable.checkpoint(f"fsync {directory.name}/{path.name}")
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
+    # the files' names are entries of these folders: without this a power loss can leave a
+    # published segment whose folders lack files the manifest names (deepest first)
+    for folder in sorted((p for p in directory.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        durable.fsync_dir(folder)
+    durable.fsync_dir(directory)
 
 
 def _passage(row: tuple) -> StoredPassage:
