@@ -43,15 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limit_malloc_arenas()
     from assistant import AssistantError, Assistant
+    from assistant.errors import printable
     from assistant.store.base import display
     from assistant.faces.web import build_demo, launch_options
 
     assistant = Assistant(args.index, args.corpus, model=args.model)
     try:
-        print(f"Checking the index in {display(args.index)} against {args.corpus}/ …", flush=True)
+        print(f"Checking the index in {display(args.index)} against {printable(args.corpus)}/ …", flush=True)
         report = assistant.build(progress=True)
         for error in report.errors:
-            print(f"  skipped {error.path}: {error.reason}", file=sys.stderr)
+            print(f"  skipped {printable(error.path)}: {error.reason}", file=sys.stderr)
         if report.changed:
             print(f"  indexed {len(report.added)} new, {len(report.updated)} changed, {len(report.removed)} removed "
                   f"articles ({report.passages_embedded} passages) in {report.seconds:.1f} s", flush=True)

@@ -1,9 +1,34 @@
 """Errors the assistant raises on purpose: each message says what to do next."""
 from __future__ import annotations
 
+import re
+
 
 # What to do about a damaged index directory (the damaged parts are re-embedded from the corpus).
 REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
+
+
+# What must not reach a terminal or a one-line message raw: C0 and C1 control characters (a
+# newline splits the line, ESC starts a terminal command), Unicode line separators and the
+# bidirectional overrides that make a name read backwards, and lone surrogates (a file name's
+# bytes that are not UTF-8, as Python lists them; printing one raises UnicodeEncodeError).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode hands it over
+        return f"\\x{code - 0xDC00:02x}"
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def printable(name: object) -> str:
+    """`name` (a file or folder name, a link, an index location) as every message prints it:
+    control characters, line separators, bidirectional controls and undecodable bytes as
+    Python escapes ("a\\nb.md", "\\x1b[31m", "caf\\xe9.md"), so a name stays on its line and
+    sends nothing to the terminal."""
+    return _UNPRINTABLE.sub(_escaped, str(name))
 
 
 class AssistantError(Exception):
@@ -18,7 +43,7 @@ class ArticleError(AssistantError):
     """One article file cannot be used; the message names the file."""
 
     def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{printable(path)}: {reason}")
         self.path = str(path)
         self.reason = reason
 

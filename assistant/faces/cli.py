@@ -7,6 +7,8 @@ import os
 import sys
 from dataclasses import asdict
 
+from ..errors import printable  # every name printed goes through it: one line, nothing sent to the terminal
+
 
 def _print_report(report, as_json: bool) -> None:
     if as_json:
@@ -14,7 +16,7 @@ def _print_report(report, as_json: bool) -> None:
         return
     for label, paths in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for path in paths:
-            print(f"  {label:8} {path}")
+            print(f"  {label:8} {printable(path)}")
     print(
         f"Index {report.index_dir}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
@@ -22,7 +24,7 @@ def _print_report(report, as_json: bool) -> None:
         + (" (full rebuild)" if report.rebuilt and report.changed else "")
     )
     for error in report.errors:
-        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        print(f"error: {printable(error.path)}: {error.message}", file=sys.stderr)
 
 
 def cmd_index(args) -> int:
@@ -64,7 +66,8 @@ def cmd_status(args) -> int:
         print(f"  (the first {STATUS_LIST} of {len(listed)} articles by path; --json lists all)")
     for meta in listed[:STATUS_LIST]:
         where = ", ".join(x for x in (meta.outlet, meta.published) if x)
-        print(f"  {meta.path}: {meta.title}" + (f" — {where}" if where else "") + f" [{len(meta.passages)} passages]")
+        print(f"  {printable(meta.path)}: {printable(meta.title)}" + (f" — {printable(where)}" if where else "")
+              + f" [{len(meta.passages)} passages]")
     return 0
 
 
@@ -81,7 +84,7 @@ def _verified(index: str) -> bool:
     for problem in problems:
         print(f"damaged: {problem}", file=sys.stderr)
     if problems:
-        print(f"error: the index in {index} is damaged; {REPAIR}.", file=sys.stderr)
+        print(f"error: the index in {printable(index)} is damaged; {REPAIR}.", file=sys.stderr)
         return False
     print(f"Verified {checked}: all intact.")
     return True
@@ -98,7 +101,7 @@ def cmd_search(args) -> int:
     if not hits:
         print("No passages found.")
     for rank, hit in enumerate(hits, 1):
-        print(f"[{rank}] {hit.source_label()} ({hit.path} {hit.paragraph_label}) score {hit.score:.3f}")
+        print(f"[{rank}] {printable(hit.source_label())} ({printable(hit.path)} {hit.paragraph_label}) score {hit.score:.3f}")
         print("    " + hit.text.replace("\n\n", "\n    "))
         print()
     return 0
@@ -129,7 +132,8 @@ def cmd_add(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             continue
         where = outlet_and_date(info.outlet, info.published)
-        print(f"added {info.path}: {info.title}" + (f" — {where}" if where else "") + f" [{info.passages} passage{'s' * (info.passages != 1)}]")
+        print(f"added {printable(info.path)}: {printable(info.title)}" + (f" — {printable(where)}" if where else "")
+              + f" [{info.passages} passage{'s' * (info.passages != 1)}]")
     if assistant.merging is not None:
         assistant.merging.join()  # fold the new segments in before the process exits
     return 2 if failed else 0

@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from ..answer import Answer, Citation
 from ..dates import iso
+from ..errors import printable
 from ..retrieval import Hit
 
 
@@ -198,7 +199,7 @@ def sources_panel(answer: Answer) -> str:
     for c in answer.citations:
         hit = c.hit
         lines.append(f'#### <span id="{anchor(answer, c.number)}">[{c.number}]</span> {escape_markdown(hit.title)}')
-        detail = [escape_markdown(_where(hit)), f"file `{hit.path}`"]
+        detail = [escape_markdown(_where(hit)), f"file `{printable(hit.path)}`"]
         if c.speakers:
             detail.append("quoting " + escape_markdown(", ".join(c.speakers)))
         if hit.url and hit.url.startswith(("https://", "http://")):  # never a javascript: link

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..ingest import sources as ingest
 from . import render
 from ..dates import iso, outlet_and_date
-from ..errors import AssistantError, SourceError
+from ..errors import AssistantError, SourceError, printable
 from ..ingest.library import MAX_UPLOAD_BYTES, check_size, pasted_article_bytes
 from ..service import Assistant
 
@@ -20,7 +20,7 @@ FILE_TYPES = list(ingest.SOURCE_SUFFIXES)
 
 
 def article_rows(articles) -> list[list]:
-    return [[a.title, a.outlet or "", iso(a.published) or "", a.passages, a.path]
+    return [[a.title, a.outlet or "", iso(a.published) or "", a.passages, printable(a.path)]
             for a in articles[:LIST_LIMIT]]
 
 
@@ -66,7 +66,7 @@ def articles_tab(gr, demo, assistant: Assistant):
 
     def refresh():
         articles = assistant.articles()
-        choices = [(f"{a.title} ({a.path})", a.id) for a in articles[:LIST_LIMIT]]
+        choices = [(f"{a.title} ({printable(a.path)})", a.id) for a in articles[:LIST_LIMIT]]
         note = f" · the table lists the newest {LIST_LIMIT}" if len(articles) > LIST_LIMIT else ""
         return article_rows(articles), gr.update(choices=choices, value=None), summary(assistant) + note
 
@@ -129,7 +129,7 @@ def articles_tab(gr, demo, assistant: Assistant):
             info, _ = assistant.remove_article((article_id or "").strip())
         except AssistantError as exc:
             raise gr.Error(f"Not removed: {exc}") from None
-        return f"Removed “{info.title}” ({info.path}) and its {passages(info.passages)}."
+        return f"Removed “{info.title}” ({printable(info.path)}) and its {passages(info.passages)}."
 
     with gr.Tab("Articles", id="articles-tab") as tab:
         status = gr.Markdown(elem_id="articles-summary", label="summary")

@@ -18,7 +18,7 @@ import frontmatter
 import yaml
 
 from .cleaning import clean_paragraphs
-from ..errors import ArticleError, CorpusError
+from ..errors import ArticleError, CorpusError, printable
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # ten times the longest long-read; larger is not an article
@@ -65,7 +65,7 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[tuple[str, os.stat_result]], lis
     so scanning 20k articles takes milliseconds, not a second.
     """
     if not corpus_dir.is_dir():
-        raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
+        raise CorpusError(f"Corpus directory {printable(corpus_dir)} does not exist: create it and put .md or .txt articles in it.")
     found: list[tuple[str, os.stat_result]] = []
     skipped: list[ArticleError] = []
 
@@ -247,7 +247,7 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[ArticleError]]:
     entries, skipped = scan_corpus(corpus_dir)
     files = [corpus_dir / relative for relative, _ in entries]
     if not files:
-        raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
+        raise CorpusError(f"Corpus directory {printable(corpus_dir)} has no articles: add .md or .txt files to it.")
     articles: dict[str, Article] = {}
     errors: list[ArticleError] = list(skipped)
     for path in files:
@@ -257,7 +257,7 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Article], list[ArticleError]]:
             errors.append(exc)
             continue
         if article.id in articles:
-            errors.append(ArticleError(article.path, f"has the same id as {articles[article.id].path}; rename one of them"))
+            errors.append(ArticleError(article.path, f"has the same id as {printable(articles[article.id].path)}; rename one of them"))
             continue
         articles[article.id] = article
     return list(articles.values()), errors

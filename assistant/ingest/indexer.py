@@ -16,7 +16,7 @@ from .cleaning import CLEANING_VERSION
 from .corpus import Article, article_id, read_article, scan_corpus, text_hash
 from ..dates import iso
 from ..embedding import Embedder
-from ..errors import ArticleError, CorpusError
+from ..errors import ArticleError, CorpusError, printable
 from ..store.base import ChangeSet, ModelInfo, PassageStore
 from ..types import ArticleMeta, StoredPassage
 
@@ -76,7 +76,7 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
     if paths is None:
         entries, skipped = scan_corpus(corpus_dir)
         if not entries:
-            raise CorpusError(f"Corpus directory {corpus_dir} has no articles: add .md or .txt files to it.")
+            raise CorpusError(f"Corpus directory {printable(corpus_dir)} has no articles: add .md or .txt files to it.")
         known = old.file_states() if old else {}
     else:
         entries = [(p, (corpus_dir / p).lstat()) for p in paths if (corpus_dir / p).is_file()
@@ -96,7 +96,7 @@ def _scan(corpus_dir: Path, old: PassageStore | None, paths: list[str] | None):
             errors.append(exc)
             continue
         if article.id in seen:
-            errors.append(ArticleError(relative, f"has the same id as {seen[article.id]}; rename one of them"))
+            errors.append(ArticleError(relative, f"has the same id as {printable(seen[article.id])}; rename one of them"))
             continue
         seen[article.id] = relative
         articles.append((article, stat))
@@ -134,7 +134,7 @@ def build_index(
     embedder = embedder or Embedder()
     progress = sys.stderr.isatty() if progress is None else progress
     if not corpus_dir.is_dir():
-        raise CorpusError(f"Corpus directory {corpus_dir} does not exist: create it and put .md or .txt articles in it.")
+        raise CorpusError(f"Corpus directory {printable(corpus_dir)} does not exist: create it and put .md or .txt articles in it.")
     library.sweep_leftovers(corpus_dir)  # of adds killed before they linked their article
     pipeline = pipeline_config(embedder, passage_tokens)
     model = ModelInfo.of(embedder)

@@ -23,7 +23,7 @@ from typing import Callable
 import yaml
 
 from .corpus import Article, parse_article, text_hash
-from ..errors import ArticleError
+from ..errors import ArticleError, printable
 from ..store.base import parse_day
 from ..types import ArticleMeta
 
@@ -121,7 +121,7 @@ def prepare(data: bytes, label: str, suffix: str, corpus_dir: Path,
     name = _free_name(corpus_dir, slug(draft.title), suffix)
     article = parse_article(data, name)  # again, so its id comes from the final file name
     for meta in duplicates(text_hash(article.text), hashlib.sha256(data).hexdigest()):
-        raise ArticleError(label, f"the same text is already indexed as “{meta.title}” ({meta.path})")
+        raise ArticleError(label, f"the same text is already indexed as “{printable(meta.title)}” ({printable(meta.path)})")
     return name, article
 
 

@@ -22,6 +22,7 @@ from typing import ContextManager, Protocol, Sequence
 
 import numpy as np
 
+from ..errors import printable
 from ..dates import EVERYTHING, Filter, date_filter, day_number, iso, parse_day  # noqa: F401 (part of the protocol)
 from ..types import ArticleMeta, ChangeSet, FileState, ModelInfo, StoredPassage  # noqa: F401 (part of the protocol)
 
@@ -144,10 +145,10 @@ def is_url(spec: str | Path) -> bool:
 
 
 def display(spec: str | Path) -> str:
-    """The index argument as it may be printed: a URL's password is hidden."""
+    """The index argument as it may be printed: a URL's password hidden, control characters escaped."""
     if is_url(spec) and "@" in spec:
         scheme, rest = spec.split("://", 1)
         credentials, host = rest.rsplit("@", 1)
         user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}{':***' if ':' in credentials else ''}@{host}"
-    return str(spec)
+        return printable(f"{scheme}://{user}{':***' if ':' in credentials else ''}@{host}")
+    return printable(spec)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ann, durable, segment
-from ...errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from ...errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, printable
 from .integrity import (REPAIR, UNREADABLE, check_files, damage, damaged_error, damaged_manifest,  # noqa: F401
                         manifest_checksum, record_files)
 from .manifest import Manifest
@@ -43,8 +43,8 @@ def read_manifest(index_dir: Path) -> Manifest:
     if not path.is_file():
         leftovers = Path(index_dir).is_dir() and any(p.name.startswith("seg-") for p in Path(index_dir).iterdir())
         why = f" (segments but no {MANIFEST}: never published, or lost)" if leftovers else ""
-        raise IndexNotFoundError(f"No index in {index_dir}{why}: build it with "
-                                 f"`python -m assistant index --index {index_dir}`.")
+        raise IndexNotFoundError(f"No index in {printable(index_dir)}{why}: build it with "
+                                 f"`python -m assistant index --index {printable(index_dir)}`.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -56,7 +56,7 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise damaged_manifest(index_dir, "is altered (checksum mismatch)")
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"{index_dir} holds index format {manifest.get('format')!r} version {manifest.get('version')!r}; "
+            f"{printable(index_dir)} holds index format {manifest.get('format')!r} version {manifest.get('version')!r}; "
             f"this program reads {FORMAT!r} version {FORMAT_VERSION}. Rebuild it with `python -m assistant index --rebuild`."
         )
     try:

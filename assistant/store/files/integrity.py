@@ -12,7 +12,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from ...errors import REPAIR, IndexDamagedError
+from ...errors import REPAIR, IndexDamagedError, printable
 from .manifest import Manifest
 from .segment import Segment
 
@@ -81,11 +81,11 @@ def damage(index_dir: Path, manifest: Manifest) -> dict[str, list[str]]:
 
 def damaged_manifest(index_dir: Path, why: str) -> IndexDamagedError:
     """The manifest itself is damaged: nothing it names can be trusted, so a full rebuild."""
-    return IndexDamagedError(f"The index in {index_dir} is damaged: manifest.json {why}; "
+    return IndexDamagedError(f"The index in {printable(index_dir)} is damaged: manifest.json {why}; "
                              "run `python -m assistant index` to rebuild it from the corpus.", ("manifest.json",))
 
 
 def damaged_error(index_dir: Path, problems: list[str]) -> IndexDamagedError:
     names = tuple(sorted({p.split("/", 1)[0].split(" ", 1)[0] for p in problems}))
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return IndexDamagedError(f"The index in {index_dir} is damaged: {problems[0]}{more}; {REPAIR}.", names)
+    return IndexDamagedError(f"The index in {printable(index_dir)} is damaged: {problems[0]}{more}; {REPAIR}.", names)
