@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on; 0.0.0.0 exposes it to the network")
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     parser.add_argument("--model", default=None, help="local embedding model directory (default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--allow-private-links", action="store_true",
+                        help="let readers add links to this machine and its local network (loopback, private, "
+                             "link-local addresses); by default the app fetches only public addresses")
     return parser.parse_args(argv)
 
 
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.store.base import display
     from assistant.faces.web import build_demo, launch_options
 
-    assistant = Assistant(args.index, args.corpus, model=args.model)
+    assistant = Assistant(args.index, args.corpus, model=args.model, allow_private_links=args.allow_private_links)
     try:
         print(f"Checking the index in {display(args.index)} against {printable(args.corpus)}/ …", flush=True)
         report = assistant.build(progress=True)

@@ -19,6 +19,7 @@ from .errors import ArticleError, IndexNotFoundError, InputError
 from .ingest.corpus import article_id
 from .ingest.indexer import BuildReport, build_index, merge_segments
 from .ingest.library import ArticleInfo
+from .ingest.urls import LinkPolicy
 from .retrieval import Hit, Searcher
 
 
@@ -62,7 +63,7 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path = "index", corpus_dir: str | Path = "corpus", *, model: str | None = None,
-                 settings: AnswerSettings = DEFAULT):
+                 settings: AnswerSettings = DEFAULT, allow_private_links: bool = False):
         if settings.composer not in COMPOSERS:
             raise InputError(f"composer: {settings.composer!r} is not one of {', '.join(sorted(COMPOSERS))}")
         self.settings = settings
@@ -74,6 +75,8 @@ class Assistant:
         self._lock = threading.Lock()
         self._corpus_lock = threading.Lock()  # one add or remove at a time: check, write, index
         self.merging: threading.Thread | None = None  # the latest background merge, for tests and shutdown
+        # where a link to add may lead: this machine and its network only when its owner says so
+        self.links = LinkPolicy(private=allow_private_links)
 
     def build(self, *, rebuild: bool = False, progress: bool | None = None, paths: list[str] | None = None,
               merge: bool = True) -> BuildReport:
@@ -161,10 +164,11 @@ class Assistant:
 
     def add_source(self, source: str | Path) -> tuple[ArticleInfo, BuildReport]:
         """Add a web page (http/https link or .html file), a PDF, or a .txt/.md file: read with
-        assistant.ingest, saved into the corpus as Markdown with its metadata, and indexed."""
+        assistant.ingest, saved into the corpus as Markdown with its metadata, and indexed. A link
+        to this machine or its network is refused unless `allow_private_links` was given."""
         from .ingest import sources as ingest
 
-        data, suffix, label = ingest.article_from(source)
+        data, suffix, label = ingest.article_from(source, links=self.links)
         return self.add_article(data, name=label, suffix=suffix)
 
     def _indexed(self) -> Searcher | None:

@@ -152,7 +152,8 @@ def live_app(tmp_path_factory, embedder):
 
     base = tmp_path_factory.mktemp("app")
     shutil.copytree(CORPUS, base / "corpus")
-    assistant = Assistant(base / "index", base / "corpus")
+    # its links come from the local news site on 127.0.0.1 (tests/newssite.py): allowed explicitly
+    assistant = Assistant(base / "index", base / "corpus", allow_private_links=True)
     assistant.build(progress=False)
     demo = build_demo(assistant)
     demo.queue(default_concurrency_limit=2)

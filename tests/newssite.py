@@ -57,6 +57,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(302, b"", Location="/loop")
         if path == "/to-ftp":
             return self._send(302, b"", Location="ftp://127.0.0.1/file.txt")
+        if path == "/to-file":
+            return self._send(302, b"", Location="file:///etc/passwd")
+        if path == "/to-other-loopback":  # another address of this machine than the one the site is on
+            return self._send(302, b"", Location=f"http://127.0.0.2:{self.server.server_address[1]}/pages/ferry-strike.html")
+        if path == "/drip":  # a byte now and then, each well within a read timeout, forever
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for _ in range(240):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
         if path == "/image.png":
             return self._send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png")
         if path == "/huge":  # says so up front

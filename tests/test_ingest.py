@@ -1,11 +1,14 @@
 """News pages in: web pages (files and links) and PDFs become corpus articles with their
 metadata, read by trafilatura and pypdf, fetched only from the link given, over a local
-news site on 127.0.0.1 (tests/newssite.py) with ten fixture pages of different layouts."""
+news site on 127.0.0.1 (tests/newssite.py) with ten fixture pages of different layouts.
+That site is on this machine, which links may reach only when allowed (`urls.PRIVATE_OK`):
+the tests that read it allow it explicitly, and the last tests check what is refused."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
+import time
 
 import pytest
 
@@ -27,7 +30,7 @@ def _sentences(paragraphs) -> list[str]:
 
 
 def _article(news_site, name: str, path: str = "/pages/"):
-    data, suffix, label = ingest.article_from(f"{news_site.url}{path}{name}")
+    data, suffix, label = ingest.article_from(f"{news_site.url}{path}{name}", links=urls.PRIVATE_OK)
     assert suffix == ".md" and label.endswith(name)
     return parse_article(data, "saved.md")
 
@@ -102,10 +105,10 @@ def test_link_errors_are_one_line_and_say_what_went_wrong(news_site):
     }
     for link, reason in cases.items():
         with pytest.raises(SourceError) as error:
-            ingest.article_from(link)
+            ingest.article_from(link, links=urls.PRIVATE_OK)
         assert reason in str(error.value) and "\n" not in str(error.value) and str(error.value).startswith(link)
     with pytest.raises(SourceError, match="no answer within 0.5 s"):
-        urls.download(f"{base}/slow", timeout=0.5)
+        urls.download(f"{base}/slow", timeout=0.5, policy=urls.PRIVATE_OK)
     assert urls.TIMEOUT == 10 and urls.MAX_REDIRECTS == 5
     article = _article(news_site, "redirect/5", "/")  # five redirects are followed
     assert article.title == EXPECTED["ferry-strike.html"]["title"]
@@ -139,3 +142,65 @@ def test_cli_add_builds_the_index_from_nothing_and_refuses_duplicates(news_site,
     assert errors[0].startswith("error: ") and "is already indexed as “Ferry strike ends in Tromsø" in errors[0]
     assert "nothing.html: cannot be read (No such file or directory)" in errors[1]
     assert len(list(corpus.iterdir())) == 4  # nothing half-written
+
+
+def test_a_redirect_to_a_file_is_refused_as_not_an_http_link(news_site):
+    with pytest.raises(SourceError) as error:
+        urls.download(f"{news_site.url}/to-file", policy=urls.PRIVATE_OK)
+    assert str(error.value) == (f"{news_site.url}/to-file: it redirects to 'file:///etc/passwd', "
+                                "which is not an http(s) link")
+
+
+@pytest.mark.parametrize("link, why", [
+    ("{site}/pages/ferry-strike.html", "127.0.0.1 is a loopback address"),
+    ("http://localhost:{port}/pages/ferry-strike.html", "is a loopback address"),  # a name: its addresses are checked
+    ("http://[::1]:{port}/pages/ferry-strike.html", "::1 is a loopback address"),
+    ("http://[::ffff:127.0.0.1]:{port}/", "127.0.0.1 is a loopback address"),
+    ("http://0.0.0.0:{port}/", "0.0.0.0 is an unspecified address"),
+    ("http://10.1.2.3/intranet", "10.1.2.3 is a private address"),
+    ("http://192.168.1.1/admin", "192.168.1.1 is a private address"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),  # cloud credentials
+    ("http://224.0.0.1/", "224.0.0.1 is a multicast address"),
+    ("http://100.64.0.1/", "100.64.0.1 is a non-public address"),
+])
+def test_links_to_this_machine_or_its_network_are_refused_unless_allowed(news_site, link, why):
+    link = link.format(site=news_site.url, port=news_site.url.rsplit(":", 1)[1])
+    before = len(news_site.requests)
+    with pytest.raises(SourceError) as error:
+        urls.download(link)  # the app's default: nothing on this machine or its network
+    message = str(error.value)
+    assert message.startswith(f"{link}: ") and why in message and "not fetched" in message and "\n" not in message
+    assert len(news_site.requests) == before, "the refused address was contacted"
+
+
+def test_the_app_refuses_them_and_the_command_line_may_fetch_them(news_site, tmp_path):
+    import app
+
+    link = f"{news_site.url}/pages/ferry-strike.html"
+    with pytest.raises(SourceError, match="loopback address"):
+        Assistant(tmp_path / "index", tmp_path / "corpus").add_source(link)  # nothing is loaded or written first
+    assert not (tmp_path / "corpus").exists()
+    assert not app.parse_args([]).allow_private_links and app.parse_args(["--allow-private-links"]).allow_private_links
+    # `python -m assistant add` fetches them: test_cli_add_builds_the_index_from_nothing… adds from this site
+
+
+def test_every_redirect_is_checked_not_only_the_link(news_site):
+    site = urls.LinkPolicy(networks=("127.0.0.1/32",))  # the test site's own address only
+    before = len(news_site.requests)
+    with pytest.raises(SourceError) as error:
+        urls.download(f"{news_site.url}/to-other-loopback", policy=site)
+    port = news_site.url.rsplit(":", 1)[1]
+    assert str(error.value) == (f"{news_site.url}/to-other-loopback: it redirects to http://127.0.0.2:{port}/pages/"
+                                "ferry-strike.html, and 127.0.0.2 is a loopback address; links to this machine or its "
+                                "local network are not fetched")
+    assert news_site.requests[before:] == ["/to-other-loopback"]
+    assert urls.download(f"{news_site.url}/redirect/1", policy=site).kind == "html"  # redirects within it are fine
+
+
+def test_a_server_that_drips_its_reply_is_cut_off_at_the_deadline(news_site):
+    """One byte every 0.25 s never trips a 10 s read timeout; the deadline covers the whole fetch."""
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"/drip: no complete answer within 1.5 s$"):
+        urls.download(f"{news_site.url}/drip", policy=urls.PRIVATE_OK, deadline=1.5)
+    assert time.monotonic() - started < 4
+    assert urls.DEADLINE <= 20

@@ -122,7 +122,7 @@ def cmd_add(args) -> int:
     from ..errors import AssistantError
     from ..service import Assistant
 
-    assistant = Assistant(args.index, args.corpus, model=args.model)
+    assistant = Assistant(args.index, args.corpus, model=args.model, allow_private_links=True)  # the user's own machine
     failed = 0
     for source in args.sources:
         try:

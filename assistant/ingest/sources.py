@@ -25,19 +25,20 @@ PDF_SUFFIXES = (".pdf",)
 SOURCE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 _OTHER_SCHEME = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*://|(?:data|javascript|mailto|file):)")  # ftp://, file:…
 from .extracted import MAX_SOURCE_BYTES, Extracted  # noqa: E402,F401 (part of this package's API)
+from . import urls  # noqa: E402
+from .urls import LinkPolicy  # noqa: E402
 
 
 def is_link(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def article_from(source: str | Path) -> tuple[bytes, str, str]:
-    """(bytes to save, suffix, label for messages) for one SOURCE, or SourceError/ArticleError."""
+def article_from(source: str | Path, *, links: LinkPolicy = LinkPolicy()) -> tuple[bytes, str, str]:
+    """(bytes to save, suffix, label for messages) for one SOURCE, or SourceError/ArticleError;
+    `links` says which addresses a link may lead to (by default none on this machine or its network)."""
     text = str(source)
     if is_link(text):
-        from . import urls
-
-        reply = urls.download(text)
+        reply = urls.download(text, policy=links)
         return _from_bytes(reply.data, reply.kind, text, url=reply.url), ".md", text
     if _OTHER_SCHEME.match(text):
         raise SourceError(text, "only http:// and https:// links can be added")
