@@ -1,12 +1,13 @@
 """`Assistant`: one corpus + index + model, with the loaded index cached and hot-reloaded."""
 from __future__ import annotations
 
+import re
+import reprlib
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from typing import Sequence
 
 from .store import backends
 from .store import base as store
@@ -48,8 +49,43 @@ def with_range_note(answer: Answer, where: store.Filter, articles: dict) -> Answ
     return replace(answer, text=answer.text + note)
 
 
+# A question is text: control characters (a NUL from a script made the reader decline) are dropped,
+# whitespace ones read as spaces; a lone surrogate (a command-line byte that was not UTF-8, as
+# Python hands it over; "\\udc80" in JSON) breaks the tokenizers and becomes U+FFFD.
+_CONTROLS = {c: (" " if chr(c).isspace() else None) for c in (*range(0x20), *range(0x7F, 0xA0))}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def question_text(question: object, field: str = "question") -> str:
+    """`question` as text the search can read, or InputError naming `field`."""
+    if not isinstance(question, str):
+        raise InputError(f"{field}: give the question as text, not {type(question).__name__}")
+    return _SURROGATE.sub("\ufffd", question).translate(_CONTROLS)
+
+
+def history_turns(history: object) -> list[tuple[str, object]]:
+    """`history` as (question, answer) pairs, oldest first (None: no history), or InputError saying
+    what it must be: a string is not read as a list of characters, nor a pair as two turns."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, bytearray)) or not isinstance(history, Sequence):
+        raise InputError(f"history: give a list of [question, answer] pairs, oldest first ([] for none), "
+                         f"not {type(history).__name__} {reprlib.repr(history)}")
+    turns = []
+    for number, turn in enumerate(history, 1):
+        if not (isinstance(turn, (list, tuple)) and len(turn) == 2 and isinstance(turn[0], str)
+                and isinstance(turn[1], (str, Answer))):
+            raise InputError(f"history: turn {number} is {reprlib.repr(turn)}; each turn is a [question, answer] "
+                             "pair of texts (in Python the answer may be the Answer itself), oldest first")
+        answer = turn[1] if isinstance(turn[1], Answer) else question_text(turn[1], "history")
+        turns.append((question_text(turn[0], "history"), answer))
+    return turns
+
+
 def check_question(question: str, settings: AnswerSettings) -> None:
-    """InputError for a question too long to be one (settings.max_question_chars)."""
+    """InputError for a question that is empty or too long to be one (settings.max_question_chars)."""
+    if not question.strip():
+        raise InputError("The question is empty: ask something about the articles, e.g. “Who is Tom Røseth?”")
     if len(question) > settings.max_question_chars:
         raise InputError(f"The question is {len(question):,} characters long; ask it in at most "
                          f"{settings.max_question_chars:,} (to ask about a text, add it as an article).")
@@ -104,13 +140,17 @@ class Assistant:
     def retrieve(self, question: str, k: int = 5, *, method: str = "rerank", since=None, until=None) -> list[Hit]:
         """The k best passages; `since`/`until` (dates or YYYY-MM-DD, inclusive) keep only
         articles published in that range, and leave undated ones out."""
+        question = question_text(question)
         check_question(question, self.settings)
         return self.searcher().search(question, k, method=method, where=store.date_filter(since, until))
 
     def ask(self, question: str, *, history: Sequence[tuple[str, object]] = (), since=None, until=None) -> Answer:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
-        `since`/`until` restrict it to articles published in that range, as for `retrieve`."""
+        `since`/`until` restrict it to articles published in that range, as for `retrieve`.
+        A question or history of another shape raises InputError saying what it must be."""
+        question = question_text(question)
         check_question(question, self.settings)
+        history = history_turns(history)
         where = store.date_filter(since, until)
         searcher = self.searcher()  # one view of the index for the repair and the answer
         repaired = repair(searcher, question, history, where, self.settings.retrieve_k)

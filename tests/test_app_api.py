@@ -230,3 +230,12 @@ def test_a_web_page_uploaded_through_the_api_keeps_its_metadata(live_app):
                                                             "Supreme Court\noutlet: Arctic Review\npublished: 2023-06-21\n")
     finally:
         client(live_app).predict(saved.stem, api_name="/remove_article")
+
+
+def test_a_history_that_is_not_a_list_of_pairs_is_refused_with_its_reason(live_app):
+    api = client(live_app)
+    with pytest.raises(Exception, match=r"history: give a list of \[question, answer\] pairs"):
+        api.predict("Who is Tom?", "notalist", api_name="/chat")  # on main: searched "Who is Tom? t s i l a t o n"
+    with pytest.raises(Exception, match=r"history: turn 1 is \['Who is Tom Røseth\?'\]"):
+        api.predict("What does he say about Ukraine?", [["Who is Tom Røseth?"]], api_name="/chat")
+

@@ -127,7 +127,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
 
         Args:
             question: the question, e.g. "Why might Lukashenko deviate from Moscow?"
-            history: earlier turns of the conversation as [question, answer text] pairs, oldest first; empty for a new conversation. Follow-ups ("What does he say about Ukraine?") are searched with the names these turns give.
+            history: earlier turns of the conversation as a list of [question, answer text] pairs, oldest first; empty for a new conversation (anything else is refused with a message). Follow-ups ("What does he say about Ukraine?") are searched with the names these turns give.
             since: only articles published on or after this day, YYYY-MM-DD; empty for no limit. Undated articles drop out when either end is set.
             until: only articles published on or before this day, YYYY-MM-DD; empty for no limit.
 
@@ -137,9 +137,8 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
         question = (question or "").strip()
         if not question:
             raise gr.Error("Ask a question: the question is empty.")
-        pairs = [(str(turn[0]), str(turn[1]) if len(turn) > 1 else "") for turn in (history or []) if turn]
-        try:
-            answer = assistant.ask(question, history=pairs, since=since, until=until)
+        try:  # the service checks `history` is a list of pairs: a string is not a list of characters
+            answer = assistant.ask(question, history=history, since=since, until=until)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer.text, render.to_api(answer)
