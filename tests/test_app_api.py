@@ -239,3 +239,19 @@ def test_a_history_that_is_not_a_list_of_pairs_is_refused_with_its_reason(live_a
     with pytest.raises(Exception, match=r"history: turn 1 is \['Who is Tom Røseth\?'\]"):
         api.predict("What does he say about Ukraine?", [["Who is Tom Røseth?"]], api_name="/chat")
 
+
+def test_an_upload_refused_for_its_type_leaves_no_copy_behind(live_app, tmp_path):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    refused, sent_along = tmp_path / "refused-type-5d2a.exe", tmp_path / "sent-along-5d2a.md"
+    refused.write_bytes(b"MZ" + bytes(64))
+    sent_along.write_bytes(b"Sent along\n\nA text file sent with a refused one.")
+    with pytest.raises(Exception, match="Invalid file type"):  # Gradio's own check, before the app sees them
+        client(live_app).predict([gradio_client.handle_file(str(sent_along)), gradio_client.handle_file(str(refused))],
+                                 api_name="/add_files")
+    assert not list(cache.rglob(refused.name)), "the refused upload is still in Gradio's upload cache"
+    assert not list(cache.rglob(sent_along.name)), "the upload sent with it is still in the cache"
+

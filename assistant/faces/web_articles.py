@@ -60,6 +60,23 @@ def _discard_upload(path: Path) -> None:
         pass  # a leftover temp file is not worth failing an upload over
 
 
+def _upload_field(gr):
+    """gr.File that also removes what it refuses from Gradio's upload cache: its type check
+    (file_types) raises before `add_files` runs, so `add_files`' own clean-up never sees those
+    uploads, nor the others sent with them."""
+    class Upload(gr.File):
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except Exception:
+                for item in getattr(payload, "root", None) or ([payload] if payload is not None else []):
+                    if getattr(item, "path", None):
+                        _discard_upload(Path(item.path))
+                raise
+
+    return Upload
+
+
 def articles_tab(gr, demo, assistant: Assistant):
     """Build the tab inside the open `gr.Tabs` of `demo` and wire its events; returns the
     /remove_article function, for the caller to register outside the tabs."""
@@ -147,8 +164,8 @@ def articles_tab(gr, demo, assistant: Assistant):
                             f"{MAX_UPLOAD_BYTES // 2**20} MB, pages and PDFs up to {ingest.MAX_SOURCE_BYTES // 2**20} MB. "
                             "Markdown may start with front matter (title, outlet, published, author, url); "
                             "a .txt file's first line is its title.")
-                files = gr.File(file_count="multiple", file_types=FILE_TYPES, type="filepath",
-                                label="Article files", elem_id="upload")
+                files = _upload_field(gr)(file_count="multiple", file_types=FILE_TYPES, type="filepath",
+                                          label="Article files", elem_id="upload")
                 upload_button = gr.Button("Add uploaded files", variant="primary", elem_id="add-files")
             with gr.Column():
                 gr.Markdown("#### Or paste an article")
