@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant import ABSTAIN_TEXT
+from assistant.faces.render import escape_markdown
 
 from conftest import DATA, LUKASHENKO_PATH
 
@@ -33,7 +34,7 @@ def manifest(live_app) -> dict:
 def test_card_question_gets_a_cited_answer_with_its_sources(live_app):
     text, data = ask(client(live_app), CARD_QUESTION)
     numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-    assert numbers and numbers == set(range(1, max(numbers) + 1)) and text == data["text"]
+    assert numbers and numbers == set(range(1, max(numbers) + 1)) and text == escape_markdown(data["text"])
     assert [c["number"] for c in data["citations"]] == sorted(numbers) and not data["abstained"]
     for c in data["citations"]:
         assert c["title"] == "The president of Belarus is causing trouble for Putin" and c["outlet"] == "ITavisen"
@@ -255,3 +256,23 @@ def test_an_upload_refused_for_its_type_leaves_no_copy_behind(live_app, tmp_path
     assert not list(cache.rglob(refused.name)), "the refused upload is still in Gradio's upload cache"
     assert not list(cache.rglob(sent_along.name)), "the upload sent with it is still in the cache"
 
+
+def test_article_markup_in_the_chat_text_is_inert(live_app):
+    """The /chat text is Markdown: an image or HTML in an article must not be live in it (a client
+    that renders it would fetch the image); the JSON keeps the article's text as it is."""
+    api = client(live_app)
+    markup = "![crane](http://127.0.0.1:9/crane.png) <img src=x onerror=alert(1)>"
+    text = f"The two new container cranes for the harbour in Narvik cost 90 million kroner {markup} in all."
+    message, *_ = api.predict("Narvik harbour pays for cranes", "Fjord Post", "2025-04-01", "", text, "",
+                              api_name="/add_text")
+    assert message.startswith("**Added**"), message
+    [saved] = live_app.corpus.glob("*narvik-harbour-pays-for-cranes.md")
+    try:
+        answer, data = ask(api, "How much did the new container cranes in Narvik cost?")
+        cited = data["citations"][0]
+        assert markup in cited["passage"] and markup in data["text"], data  # the JSON: the article's own words
+        assert "90 million kroner" in answer and "[1]" in answer
+        assert "![crane](" not in answer and "<img" not in answer and "http://" not in answer, answer
+        assert answer == escape_markdown(data["text"])
+    finally:
+        api.predict(saved.stem, api_name="/remove_article")

@@ -111,6 +111,14 @@ def to_api(answer: Answer) -> dict:
     }
 
 
+def api_text(answer: Answer) -> str:
+    """The answer text as the /chat API returns it: Markdown in which the articles' words are
+    inert (an image, a link or HTML in an article shows as text, as the browser shows it, and
+    an API client that renders the Markdown fetches nothing); the [n] citations stay. The
+    answer as JSON (`to_api`) keeps every text as the articles give it."""
+    return escape_markdown(answer.text)
+
+
 def to_json(answer: Answer) -> str:
     return json.dumps(to_dict(answer), ensure_ascii=False, indent=2, default=str)  # dates as YYYY-MM-DD
 
