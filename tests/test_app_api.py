@@ -117,7 +117,7 @@ def test_added_article_is_citable_at_once_and_removable(live_app):
 @pytest.mark.parametrize("name, data, reason", [
     ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary file"),
     ("empty.md", b"   \n", "empty"),
-    ("big.txt", b"A long line of text.\n" * 120_000, "over 2 MB"),
+    ("big.txt", b"A long line of text.\n" * 120_000, "over 1 MB"),
     ("copy.md", None, "already indexed"),
 ])
 def test_bad_upload_is_refused_and_changes_nothing(live_app, tmp_path, name, data, reason):

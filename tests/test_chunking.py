@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +75,31 @@ def test_chunking_invariants_hold_for_any_article(paragraphs, budget):
     assert all(len(article.text[s:e].split()) <= max(budget, 16) for s, e in covered)
     for p in passages:
         assert p.text == article.text[p.start:p.end]
+
+
+@pytest.mark.parametrize("kind", ["words", "punctuation"])
+def test_chunking_grows_linearly_with_the_text(embedder, kind):
+    """One line with no sentence end (a dump, 5 MB of it held `index` for minutes): the tokenizer
+    never reads more than MAX_TOKENIZED_CHARS at once, the characters it reads grow as the text
+    does (1x against 8x), and every passage, even of one "word" of 20,000 "!", fits the model."""
+    from assistant.ingest.chunking import MAX_TOKENIZED_CHARS
+
+    read: list[int] = []
+
+    def counting(texts):
+        read.extend(len(t) for t in texts)
+        return embedder.count_tokens(texts)
+
+    work = {}
+    for scale in (1, 8):
+        body = " ".join(f"word{i}" for i in range(2_000 * scale)) if kind == "words" else "!" * (2_500 * scale)
+        article = parse_article(f"Dump\n\n{body}".encode(), "dump.txt")
+        read.clear()
+        passages = chunk_article(article, counting, max_model_tokens=embedder.max_tokens)
+        assert max(read) <= MAX_TOKENIZED_CHARS, f"the tokenizer read {max(read):,} characters at once"
+        work[scale] = sum(read)
+        assert work[scale] <= 4 * len(article.text)
+        assert "".join(p.text for p in passages).replace(" ", "") == article.text.split("\n\n", 1)[-1].replace(" ", "")
+        sizes = embedder.count_tokens([embed_text(article.title, p.text) for p in passages])
+        assert max(sizes) <= embedder.max_tokens - 2, "a passage the model would cut"
+    assert work[8] <= 9 * work[1], work

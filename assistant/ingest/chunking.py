@@ -1,7 +1,9 @@
 """Split a cleaned article into passages that fit the embedding model's window.
 
 Passages follow paragraphs and never split a sentence (a "sentence" longer than a passage,
-as in text with no punctuation, is cut between words). A quote paragraph ("– …") stays with
+as in text with no punctuation, is cut between words, and a "word" longer than a passage
+between characters). The tokenizer never reads more than MAX_TOKENIZED_CHARS at once, so the
+work grows with the text's length, not faster. A quote paragraph ("– …") stays with
 the paragraph before it and a heading with the paragraph after it, when they fit together.
 Every passage records its character span in the article text and its sentences' spans, so a
 citation can point at the exact words.
@@ -17,6 +19,11 @@ import sentencex
 from .corpus import Article
 
 DEFAULT_PASSAGE_TOKENS = 160
+# A sentence is a few hundred characters; a longer "sentence" (a dump with no punctuation, one
+# 5 MB line) is cut into windows of at most this many before the tokenizer sees it: a tokenizer
+# handed one huge string works superlinearly (a 400 kB line of "!" took 9x a 100 kB one) and
+# holds every word piece of it in memory at once.
+MAX_TOKENIZED_CHARS = 4_000
 SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 _QUOTE_START = re.compile(r"^[–—\-\"“«„]")
 _SENTENCE_END = re.compile(r"[.!…\"”’)]$")  # not "?" or ":": "What happened?" heads a section
@@ -44,12 +51,13 @@ class _Unit:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text`, whitespace trimmed, in order."""
-    spans, cursor = [], 0
+    spans, cursor, raw = [], 0, 0
     for sentence in sentencex.segment("en", text):
+        raw += len(sentence)  # the splitter's pieces follow each other: this one ends about here
         stripped = sentence.strip()
         if not stripped:
             continue
-        start = text.find(stripped, cursor)
+        start = text.find(stripped, cursor, max(raw, cursor + len(stripped)))  # never a search to the end
         if start < 0:  # the splitter altered the text: fall back to the raw cursor
             start = cursor
         end = start + len(stripped)
@@ -68,11 +76,33 @@ def is_heading(paragraph: str) -> bool:
     return len(paragraph.split()) <= 8 and not _SENTENCE_END.search(paragraph)
 
 
+_LAST_SPACE = re.compile(r".*\s", re.S)
+
+
+def _windows(text: str, start: int, end: int, width: int = MAX_TOKENIZED_CHARS) -> list[tuple[int, int]]:
+    """`text[start:end]` as consecutive spans of at most `width` characters, cut at the last
+    whitespace inside each (inside a word only when it has none), whitespace left out."""
+    spans = []
+    while end - start > width:
+        space = _LAST_SPACE.match(text, start, start + width)
+        cut = space.end() - 1 if space and space.end() - 1 > start else start + width
+        end_of_words = cut
+        while end_of_words > start and text[end_of_words - 1].isspace():
+            end_of_words -= 1
+        spans.append((start, end_of_words))  # text[start] is no space: never empty
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
 def _units(article: Article, count_tokens: Callable[[list[str]], list[int]], budget: int) -> list[_Unit]:
     per_paragraph = []
     for p_start, p_end in article.paragraphs:
         spans = [(p_start + s, p_start + e) for s, e in sentence_spans(article.text[p_start:p_end])]
-        per_paragraph.append(spans or [(p_start, p_end)])
+        per_paragraph.append([window for s, e in spans or [(p_start, p_end)] for window in _windows(article.text, s, e)])
     flat = [article.text[s:e] for spans in per_paragraph for s, e in spans]
     counts_flat = count_tokens(flat)
     if any(c > budget for c in counts_flat):  # a "sentence" longer than a passage: cut it between words
@@ -111,6 +141,8 @@ def _cut_long(text: str, per_paragraph, counts, count_tokens, budget):
                 out.append(((start, end), count))
                 continue
             words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+            if len(words) == 1:  # one "word" ("!!!…"): its characters, as words
+                words = [(i, i + 1) for i in range(start, end)]
             # pieces of the size the sentence's own word pieces per word suggest, halved until they fit
             per_piece = max(1, int(len(words) * budget * 0.9 / count))
             pending = [words[i:i + per_piece] for i in range(0, len(words), per_piece)]

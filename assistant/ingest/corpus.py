@@ -21,7 +21,9 @@ from .cleaning import clean_paragraphs
 from ..errors import ArticleError, CorpusError, printable
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
-MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # ten times the longest long-read; larger is not an article
+# Ten times a long read (~100 kB). 5 MB let a 5,000,000-byte line through that held `index`
+# (and app start-up) for over 7 minutes at 1.8 GB while the rest of the corpus waited.
+MAX_ARTICLE_BYTES = 1024 * 1024
 PARAGRAPH_SEPARATOR = "\n\n"
 
 

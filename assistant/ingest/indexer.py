@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..store import backends
 from ..store import base as store
 from .. import lexical
@@ -19,6 +21,14 @@ from ..embedding import Embedder
 from ..errors import ArticleError, CorpusError, printable
 from ..store.base import ChangeSet, ModelInfo, PassageStore
 from ..types import ArticleMeta, StoredPassage
+
+
+# A 100 kB long read makes about 150 passages. Past this many, embedding one article would hold
+# the build, and app start-up, for minutes while the rest of the corpus waits: it is refused.
+MAX_ARTICLE_PASSAGES = 2_000
+# Texts tokenized and embedded at a time: the tokenizer's output for a whole build (a million
+# passages) is never held at once. A text's vector is the same in any batch (embedding.py).
+EMBED_SLICE = 4_096
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,10 @@ def build_index(
         broken = {e.path for e in errors}
         fresh = [(a, st) for a, st in scanned if a.id not in known or known[a.id].hash != a.content_hash]
         unchanged += [a.path for a, _ in scanned if a.id in known and known[a.id].hash == a.content_hash]
+        chunked, too_long = _chunk(fresh, embedder, passage_tokens)  # before embedding anything
+        errors += too_long
+        broken |= {e.path for e in too_long}  # an indexed earlier version stays, as for a file that cannot be read
+        fresh = [(article, stat) for article, stat, _ in chunked]
         kept = set(unchanged)
         current = {a.id for a, _ in scanned} | {aid for aid, m in known.items() if m.path in kept}
         removed = [m for aid, m in known.items() if aid not in current and m.path not in broken]
@@ -160,28 +174,51 @@ def build_index(
             location.unchanged(old)
             return BuildReport(**report, passages_embedded=0, sentences_embedded=0, seconds=time.perf_counter() - started)
         replaced = [old.article(m.id) for m in removed] + [old.article(a.id) for a, _ in fresh if a.id in known]
-        change = _embed(fresh, replaced, old.next_id if old else 0, embedder, model, pipeline, passage_tokens, progress)
+        change = _embed(chunked, replaced, old.next_id if old else 0, embedder, model, pipeline, progress)
         merged = location.apply(old, change, merge=merge)
     return BuildReport(**report, passages_embedded=len(change.passages), sentences_embedded=change.sentences,
                        seconds=time.perf_counter() - started, merged=merged)
 
 
-def _embed(fresh: list, dropped: list[ArticleMeta | None], next_id: int, embedder: Embedder, model: ModelInfo, pipeline: dict,
-           passage_tokens: int, progress: bool) -> ChangeSet:
-    """Chunk and embed the `fresh` articles, numbering their passages from `next_id`."""
-    entries, passages, titles = [], [], {}
+def _chunk(fresh: list, embedder: Embedder, passage_tokens: int) -> tuple[list, list[ArticleError]]:
+    """(article, stat, passages) of each fresh article, and an error for each that makes more than
+    MAX_ARTICLE_PASSAGES passages (refused before anything is embedded)."""
+    chunked, refused = [], []
     for article, stat in fresh:
         chunks = chunk_article(article, embedder.count_tokens, max_model_tokens=embedder.max_tokens,
                                passage_tokens=passage_tokens)
+        if len(chunks) > MAX_ARTICLE_PASSAGES:
+            refused.append(ArticleError(article.path, f"it makes {len(chunks):,} passages; articles of more than "
+                                                      f"{MAX_ARTICLE_PASSAGES:,} are refused: split it into several files"))
+        else:
+            chunked.append((article, stat, chunks))
+    return chunked, refused
+
+
+def _encode(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+    """The vectors of `texts`, EMBED_SLICE at a time, into one array."""
+    if len(texts) <= EMBED_SLICE:
+        return embedder.encode(texts, progress=progress)
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    for start in range(0, len(texts), EMBED_SLICE):
+        vectors[start:start + EMBED_SLICE] = embedder.encode(texts[start:start + EMBED_SLICE], progress=progress)
+    return vectors
+
+
+def _embed(chunked: list, dropped: list[ArticleMeta | None], next_id: int, embedder: Embedder, model: ModelInfo,
+           pipeline: dict, progress: bool) -> ChangeSet:
+    """Embed the chunked fresh articles, numbering their passages from `next_id`."""
+    entries, passages, titles = [], [], {}
+    for article, stat, chunks in chunked:
         ids = list(range(next_id, next_id + len(chunks)))
         next_id += len(chunks)
         entries.append(_article_entry(article, stat, ids, sum(len(c.sentences) for c in chunks)))
         titles[article.id] = article.title
         passages += [StoredPassage(pid, article.id, c.ordinal, c.text, c.start, c.end, c.paragraphs, c.sentences)
                      for c, pid in zip(chunks, ids)]
-    vectors = embedder.encode([embed_text(titles[p.article_id], p.text) for p in passages], progress=progress)
+    vectors = _encode(embedder, [embed_text(titles[p.article_id], p.text) for p in passages], progress)
     sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
-    sentence_vectors = embedder.encode(sentence_texts, progress=progress)
+    sentence_vectors = _encode(embedder, sentence_texts, progress)
     return ChangeSet(articles=entries, passages=passages, titles=titles, vectors=vectors,
                      sentence_vectors=sentence_vectors, dropped=[m for m in dropped if m], model=model,
                      pipeline=pipeline, next_id=next_id, sentences=len(sentence_texts))

@@ -22,12 +22,12 @@ from typing import Callable
 
 import yaml
 
-from .corpus import Article, parse_article, text_hash
+from .corpus import MAX_ARTICLE_BYTES, Article, parse_article, text_hash
 from ..errors import ArticleError, printable
 from ..store.base import parse_day
 from ..types import ArticleMeta
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a long read is ~100 kB; 2 MB is generous and keeps uploads cheap
+MAX_UPLOAD_BYTES = MAX_ARTICLE_BYTES  # what the build would refuse is refused at once
 UPLOAD_SUFFIXES = (".txt", ".md")
 _MAX_SLUG = 80
 _LATIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l", "Ł": "L", "œ": "oe", "þ": "th"})
