@@ -37,7 +37,8 @@ def test_a_line_of_a_megabyte_and_a_half_is_refused_in_one_line_before_it_is_rea
 def test_an_article_of_too_many_passages_is_refused_before_anything_is_embedded(tmp_path, embedder, monkeypatch):
     corpus = _corpus(tmp_path)
     sentence = "The council met again on Tuesday to discuss the harbour budget for the coming year. "
-    (corpus / "minutes.txt").write_text("Council minutes\n\n" + "\n\n".join([sentence * 12] * 6), encoding="utf-8")
+    items = [f"Item {i}. " + sentence * 6 for i in range(6)]  # distinct: cleaning drops repeated paragraphs
+    (corpus / "minutes.txt").write_text("Council minutes\n\n" + "\n\n".join(items), encoding="utf-8")
     monkeypatch.setattr(indexer, "MAX_ARTICLE_PASSAGES", 4)  # the limit, small: this one makes 6
     report = build_index(corpus, tmp_path / "index", embedder=embedder, progress=False)
     assert [(e.path, e.message) for e in report.errors] == [
