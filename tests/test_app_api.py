@@ -69,6 +69,18 @@ def test_a_short_answer_comes_with_its_citation_and_span(live_app):
         ask(client(live_app), "Why? " * 4_000)
 
 
+def test_the_text_is_the_one_the_chat_and_the_cli_show(live_app):
+    """The short answer leads the API's text in bold, as it leads the chat and the CLI (one
+    function, render.reply, words all three; tests/test_one_answer.py compares them)."""
+    from assistant.faces import render
+
+    text, data = ask(client(live_app), "When will Lukashenko and Putin meet?")
+    assert text.startswith("**On Friday.** On Friday, Belarusian President Aleksandr Lukashenko will meet") and text == data["text"]
+    assert text == render.reply(live_app.assistant.ask("When will Lukashenko and Putin meet?"))
+    why, data = ask(client(live_app), CARD_QUESTION)  # no short answer for a why-question: the text alone
+    assert data["short_answer"] is None and not why.startswith("**")
+
+
 def test_unanswerable_question_is_declined_with_closest_passages(live_app):
     text, data = ask(client(live_app), "What is the capital of Australia?")
     assert text == ABSTAIN_TEXT and data["abstained"] and data["citations"] == []

@@ -4,7 +4,9 @@ and the rendering both share).
     cli.py           `python -m assistant …` and the `news-assistant` console script
     web.py           the Gradio chat (app.py serves it) and its API endpoints
     web_articles.py  the browser's Articles tab: list, add (link, file, pasted text), remove
-    render.py        an Answer as Markdown, JSON, chat text and the sources panel
+    render.py        an Answer as Markdown, JSON, chat text and the sources panel; `reply`: the
+                     answer's words, which the chat, the /chat API and the CLI all show
+    terminal.py      an Answer for a terminal: bold and colour on a TTY, plain text when piped
 
 May import everything below it; nothing imports a face (tests/test_layers.py).
 """

@@ -73,14 +73,14 @@ def answerable_examples(assistant: Assistant, candidates=EXAMPLES) -> list[str]:
     return [q for q in candidates if not assistant.ask(q).abstained]
 
 
-def _messages(gr, answer: Answer, shown: str, done: bool = True) -> list:
-    """The chat messages for `answer`, with `shown` of its text (all of it once composed)."""
+def _messages(gr, answer: Answer, done: bool = True) -> list:
+    """The chat messages for `answer`."""
     messages = []
     if answer.rewritten:
         messages.append(gr.ChatMessage(
             content="A follow-up leans on the conversation, so it was searched together with the names from earlier turns.",
             metadata={"title": f"Searched for: {answer.query}", "status": "done"}))
-    messages.append(gr.ChatMessage(content=render.chat_text(answer, shown)))
+    messages.append(gr.ChatMessage(content=render.chat_text(answer)))
     if done and answer.abstained and answer.hits:
         messages.append(gr.ChatMessage(content=render.closest_passages(answer),
                                        metadata={"title": "Closest passages (they do not answer it)", "status": "done"}))
@@ -120,7 +120,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         # Sent as soon as it is composed (an extractive answer is whole at once; no pacing).
-        yield _messages(gr, answer, answer.text), render.sources_panel(answer)
+        yield _messages(gr, answer), render.sources_panel(answer)
 
     def chat(question: str, history: list[list[str]] | None = None, since: str = "", until: str = "") -> tuple[str, dict]:
         """Answer a question about the indexed articles, statelessly.
@@ -132,7 +132,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             until: only articles published on or before this day, YYYY-MM-DD; empty for no limit.
 
         Returns:
-            The answer text, each sentence ending in its [n] citation (or "The articles don't cover this question."), and the answer as JSON: question, query searched, abstained, confidence, citations (number, title, outlet, byline, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
+            The answer text as the chat and the command line show it (Markdown: the short answer in bold when there is one, then each sentence ending in its [n] citation, or "The articles don't cover this question."), and the answer as JSON: question, query searched, abstained, confidence, short answer, citations (number, title, outlet, byline, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
         """
         question = (question or "").strip()
         if not question:
@@ -142,7 +142,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             answer = assistant.ask(question, history=pairs, since=since, until=until)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
-        return answer.text, render.to_api(answer)
+        return render.reply(answer), render.to_api(answer)
 
     examples = answerable_examples(assistant) if examples is None else examples
     with gr.Blocks(title="News assistant", fill_height=True) as demo:
