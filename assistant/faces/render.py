@@ -173,7 +173,7 @@ def anchor(answer: Answer, number: int) -> str:
 
 def chat_text(answer: Answer) -> str:
     """The answer as the chat shows it (inert Markdown): `reply`'s words, each citation [n] a link to
-    its passage in the sources (web.JS_HEAD follows it there)."""
+    its passage in the sources (web_page.JS_HEAD follows it there)."""
     return reply(answer, escape=escape_markdown, cite=lambda n: f"[\\[{n}\\]](#{anchor(answer, n)})")
 
 
