@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant import ABSTAIN_TEXT
-from assistant.faces.render import escape_markdown
+from assistant.faces.render import unescape_markdown
 
 from conftest import DATA, LUKASHENKO_PATH
 
@@ -34,7 +34,7 @@ def manifest(live_app) -> dict:
 def test_card_question_gets_a_cited_answer_with_its_sources(live_app):
     text, data = ask(client(live_app), CARD_QUESTION)
     numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-    assert numbers and numbers == set(range(1, max(numbers) + 1)) and text == escape_markdown(data["text"])
+    assert numbers and numbers == set(range(1, max(numbers) + 1)) and unescape_markdown(text) == data["text"]
     assert [c["number"] for c in data["citations"]] == sorted(numbers) and not data["abstained"]
     for c in data["citations"]:
         assert c["title"] == "The president of Belarus is causing trouble for Putin" and c["outlet"] == "ITavisen"
@@ -68,6 +68,18 @@ def test_a_short_answer_comes_with_its_citation_and_span(live_app):
     assert any(s <= short["start"] < short["end"] <= e for s, e in cited["spans"])
     with pytest.raises(Exception, match="characters long"):  # one clear message, not a failure of the app
         ask(client(live_app), "Why? " * 4_000)
+
+
+def test_the_text_is_the_one_the_chat_and_the_cli_show(live_app):
+    """The short answer leads the API's text in bold, as it leads the chat and the CLI (one
+    function, render.reply, words all three; tests/test_one_answer.py compares them)."""
+    from assistant.faces import render
+
+    text, data = ask(client(live_app), "When will Lukashenko and Putin meet?")
+    assert text.startswith("**On Friday.** On Friday, Belarusian President Aleksandr Lukashenko will meet") and text == data["text"]
+    assert text == render.reply(live_app.assistant.ask("When will Lukashenko and Putin meet?"))
+    why, data = ask(client(live_app), CARD_QUESTION)  # no short answer for a why-question: the text alone
+    assert data["short_answer"] is None and not why.startswith("**")
 
 
 def test_unanswerable_question_is_declined_with_closest_passages(live_app):
@@ -273,6 +285,6 @@ def test_article_markup_in_the_chat_text_is_inert(live_app):
         assert markup in cited["passage"] and markup in data["text"], data  # the JSON: the article's own words
         assert "90 million kroner" in answer and "[1]" in answer
         assert "![crane](" not in answer and "<img" not in answer and "http://" not in answer, answer
-        assert answer == escape_markdown(data["text"])
+        assert unescape_markdown(answer) == data["text"]  # the same words, only escaped
     finally:
         api.predict(saved.stem, api_name="/remove_article")

@@ -1,62 +1,14 @@
-"""The app in a real browser: Debian's Chromium driven by Playwright (never `playwright install`)."""
+"""The app in a real browser: Debian's Chromium driven by Playwright (tests/browser.py)."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
-from pathlib import Path
 
-import pytest
-
+from browser import ask, browser, last_answer, page, wait_for_answer  # noqa: F401 (fixtures)
 from conftest import DATA
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = os.environ.get("SCREENSHOT")  # copy the answered chat here too (README picture)
-
-if not Path(CHROMIUM).exists():
-    message = f"{CHROMIUM} is missing: sudo apt-get install chromium (the browser tests drive Debian's Chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_app):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(live_app.url, wait_until="load")
-    page.wait_for_selector("#question textarea", timeout=30_000)
-    yield page
-    page.close()
-
-
-def wait_for_answer(page, question: str):
-    """Until the sources panel shows the finished answer to `question`."""
-    page.wait_for_function(
-        "q => { const p = document.querySelector('#sources-panel');"
-        " return p && p.innerText.includes(q) && /\\[1\\]|Not covered/.test(p.innerText); }",
-        arg=question, timeout=60_000)
-
-
-def ask(page, question: str):
-    page.fill("#question textarea", question)
-    page.keyboard.press("Enter")
-    wait_for_answer(page, question)
-
-
-def last_answer(page) -> str:
-    return page.locator("#chat .bot").last.inner_text() if page.locator("#chat .bot").count() else page.inner_text("#chat")
 
 
 def test_clicking_an_example_answers_it(page):

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -76,3 +77,70 @@ def test_a_closed_pipe_ends_quietly(seed_index, monkeypatch):
     stdout = io.TextIOWrapper(os.fdopen(write, "wb", buffering=0), write_through=True)
     monkeypatch.setattr(sys, "stdout", stdout)
     assert main(["search", "Lukashenko and Putin", "-k", "5", "--index", str(seed_index)]) == 0
+
+
+def _on_a_terminal(args: list[str], env: dict | None = None) -> str:
+    """What `python -m assistant ARGS` writes when its output is a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, stdout=follower,
+                               stderr=subprocess.PIPE, env=dict(os.environ, TERM="xterm", **(env or {})))
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the other end closed: the process has finished writing
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert process.wait(timeout=300) == 0, process.stderr.read()[-2000:]
+    return out.decode().replace("\r\n", "\n")
+
+
+MEETING = "When will Lukashenko and Putin meet?"
+
+
+def test_ask_renders_for_a_terminal_and_prints_plain_text_into_a_pipe(seed_index):
+    """On a terminal: the short answer, cited sentences and titles in bold, citations in colour, no
+    Markdown. Piped: the same words with no `**` and no escape codes."""
+    shown = _on_a_terminal(["ask", MEETING, "--index", str(seed_index)])
+    assert shown.startswith("\x1b[1mOn Friday.\x1b[22m On Friday, Belarusian President"), shown[:200]
+    assert "\x1b[36m[1]\x1b[39m" in shown and "\x1b[1mSources:\x1b[22m" in shown and "**" not in shown
+    assert "\x1b[1m\x1b[4mOn Friday\x1b[24m, Belarusian President" in shown  # the short answer inside its cited sentence
+    piped = subprocess.run([sys.executable, "-m", "assistant", "ask", MEETING, "--index", str(seed_index)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert piped.returncode == 0 and "\x1b" not in piped.stdout and "**" not in piped.stdout
+    assert piped.stdout.startswith("On Friday. On Friday, Belarusian President")
+    assert "\n[1] Lukashenko to meet Putin on Friday — TV 2 via California18 (¶1–3)\n> On Friday, Belarusian" in piped.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", shown).replace("│ ", "> ") == piped.stdout  # the same words, only marked differently
+    assert "\x1b" not in _on_a_terminal(["ask", MEETING, "--index", str(seed_index)], {"NO_COLOR": "1"})
+
+
+def test_the_chat_command_prints_plain_text_into_a_pipe(seed_index):
+    result = subprocess.run([sys.executable, "-m", "assistant", "chat", "--index", str(seed_index)], input=f"{MEETING}\n",
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0 and "\x1b" not in result.stdout and "**" not in result.stdout
+    assert "\n> On Friday. On Friday, Belarusian President" in result.stdout
+
+
+def test_article_text_cannot_send_escape_codes_to_the_terminal(seed_index):
+    """A passage is data: an escape sequence in it (clear the screen, retitle the window) is not passed on."""
+    from dataclasses import replace
+
+    from assistant import Assistant
+    from assistant.faces.terminal import ANSI, PLAIN, to_terminal
+
+    answer = Assistant(seed_index).ask(MEETING)
+    hostile = "\x1b[2J\x1b]0;owned\x07\r"
+    citation = answer.citations[0]
+    answer = replace(answer, text=answer.text + hostile, citations=(
+        replace(citation, hit=replace(citation.hit, title=citation.hit.title + hostile)),) + answer.citations[1:])
+    for style in (ANSI, PLAIN):
+        shown = to_terminal(answer, style)
+        assert "\x1b[2J" not in shown and "\x1b]0" not in shown and "\x07" not in shown and "\r" not in shown
+        assert "[2J" in shown  # what is left of it is shown as text

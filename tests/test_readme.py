@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -50,10 +51,13 @@ def test_the_postgresql_example_runs(workdir):
 
 
 def test_the_gradio_client_example_runs_against_the_app(live_app):
+    """Run as a script, as printed (but for the app's address), it prints the follow-up's answer and
+    the query it was searched with, with its citations, as the sentence after it says."""
     [block] = [b for b in _blocks("python") if "gradio_client" in b]
-    code = block.replace("http://127.0.0.1:7860/", live_app.url) + "\nprint(answer['query'])"
-    out = _run(code, ROOT)
-    assert "Røseth" in out.splitlines()[-1]
+    said = re.search(r"prints the answer to the follow-up and the\s+query it was searched with \(\"(.*?)\"\)", README)
+    out = _run(block.replace("http://127.0.0.1:7860/", live_app.url), ROOT).splitlines()
+    assert said and out[-1].startswith(f"{said.group(1)} [(1, ")
+    assert re.search(r"\[1\]", out[-2]), out
 
 
 _SCORE = re.compile(r"^(.*) score (\d\.\d{3})$")
@@ -71,7 +75,7 @@ def _printed(line: str, printed: list[str]) -> bool:
 
 def test_the_command_output_shown_is_what_the_commands_print(seed_index):
     shown = README.split("Real output on the bundled corpus:", 1)[1].split("```", 2)[1]
-    examples = re.findall(r"^\$ (python -m assistant .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
+    examples = re.findall(r"^\$ (\.venv/bin/python -m assistant .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
     assert len(examples) == 2 and sum(len(o.strip().splitlines()) for _, o in examples) > 8
     for command, output in examples:
         args = re.findall(r'"[^"]*"|\S+', command)[3:]
@@ -89,7 +93,7 @@ def test_the_command_output_shown_is_what_the_commands_print(seed_index):
 
 def test_the_add_example_prints_what_it_shows(workdir, seed_index):
     shown = README.split("### Adding web pages, links and PDFs", 1)[1].split("```", 2)[1]
-    [(command, output)] = re.findall(r"^\$ (python -m assistant add .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
+    [(command, output)] = re.findall(r"^\$ (\.venv/bin/python -m assistant add .*?)\n(.*?)(?=^\$ |\Z)", shown, re.S | re.M)
     shutil.copytree(seed_index, workdir / "index")
     args = command.split()[3:] + ["--corpus", str(workdir / "corpus"), "--index", str(workdir / "index")]
     result = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=ENV, capture_output=True,
@@ -120,7 +124,7 @@ def test_pip_install_gives_a_package_and_console_script_that_work_from_any_direc
     (into a target folder, offline, without dependencies: the test's environment has them),
     then its two `news-assistant` commands with ~ a fresh home holding a copy of the corpus."""
     commands = _bash("pip install .")
-    assert commands[0] == "pip install ." and all(c.startswith("news-assistant ") for c in commands[1:])
+    assert commands[0] == ".venv/bin/pip install ." and all(c.startswith(".venv/bin/news-assistant ") for c in commands[1:])
     source, target, home = tmp_path / "src", tmp_path / "site", tmp_path / "home"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", "index", "results", ".git", "__pycache__",
                                                                 "data", "docs"))
@@ -152,7 +156,7 @@ def test_the_scaling_out_commands_run_against_a_real_server(pg_url):
         for line in lines[1:]:
             args = [a.strip('"').replace("$DATABASE_URL", pg_url) for a in re.findall(r'"[^"]*"|\S+', line.rstrip("& "))]
             args = [str(free_port()) if previous == "--port" else a for previous, a in zip([""] + args, args)]
-            command = [sys.executable, *args[1:]] if args[0] == "python" else args
+            command = [sys.executable, *args[1:]] if args[0] == ".venv/bin/python" else args
             if line.endswith("&"):
                 apps.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                              stderr=subprocess.STDOUT, text=True))
@@ -165,3 +169,40 @@ def test_the_scaling_out_commands_run_against_a_real_server(pg_url):
     finally:
         for app in apps:
             interrupt(app)
+
+
+# A command a reader would type: a line of a shell block (after any "$ ") or an inline code span,
+# opening with a bare `python`, `pip` or `news-assistant` and its arguments: it needs an activated venv.
+_BARE = re.compile(r"^(?:\$ )?(?:python|pip|news-assistant) (?!-m venv)")
+
+
+def test_no_example_needs_an_activated_virtual_environment():
+    """Every command names the set-up's .venv/bin/ programs: a bare `python -m assistant` ends in a
+    ModuleNotFoundError traceback unless the venv is activated (python3 -m venv makes it)."""
+    fence = re.compile(r"^ *```(\w*)\n(.*?)^ *```", re.S | re.M)
+    blocks = [text for language, text in fence.findall(README) if language in ("", "bash")]
+    spans = re.findall(r"`([^`\n]+)`", fence.sub("", README))
+    bare = [line for text in blocks + spans for line in text.splitlines() if _BARE.search(line.strip())]
+    assert bare == [], bare
+    assert "takes several minutes" in README.split("## Browser chat", 1)[0]  # said before anyone starts the suite
+
+
+def test_the_screenshot_script_says_what_it_needs():
+    """docs/screenshot.py runs a browser test: without the test dependencies it says so in one line."""
+    code = ("import runpy, sys; sys.modules['pytest'] = None; sys.argv = ['docs/screenshot.py']; "
+            "runpy.run_path('docs/screenshot.py', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "needs the test dependencies (pytest missing): .venv/bin/pip install -r requirements-dev.txt" in result.stderr
+    assert "needs the test dependencies" in README.split("docs/screenshot.py", 2)[1][:200]
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="the screenshot drives Debian's Chromium")
+def test_the_screenshot_script_takes_the_picture(tmp_path):
+    """`.venv/bin/python docs/screenshot.py`, as printed, with the picture written to a temporary path."""
+    [command] = re.findall(r"`(\.venv/bin/python docs/screenshot\.py)`", README)
+    target = tmp_path / "chat.png"
+    result = subprocess.run([sys.executable, *command.split()[1:], str(target)], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stdout.strip().endswith(f"wrote {target}") and target.stat().st_size > 20_000

@@ -108,11 +108,12 @@ def cmd_search(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .render import to_json, to_markdown
+    from .render import to_json
+    from .terminal import style_for, to_terminal
     from ..service import Assistant
 
     answer = Assistant(args.index, model=args.model).ask(args.question, since=args.since, until=args.until)
-    print(to_json(answer) if args.json else to_markdown(answer))
+    print(to_json(answer) if args.json else to_terminal(answer, style_for(sys.stdout)))
     return 0
 
 
@@ -140,7 +141,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from .render import to_markdown
+    from .terminal import style_for, to_terminal
     from ..service import Assistant
 
     assistant = Assistant(args.index, model=args.model)
@@ -156,7 +157,7 @@ def cmd_chat(args) -> int:
         if not question:
             continue
         answer = assistant.ask(question, history=history)
-        print(to_markdown(answer))
+        print(to_terminal(answer, style_for(sys.stdout)))
         history.append((question, answer))
 
 

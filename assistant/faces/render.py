@@ -13,7 +13,7 @@ from ..errors import printable
 from ..retrieval import Hit
 
 
-def _marked(citation: Citation, before: str, after: str, escape=lambda text: text,
+def marked(citation: Citation, before: str, after: str, escape=lambda text: text,
             short: tuple[int, int] | None = None, strong: tuple[str, str] = ("", "")) -> str:
     """The passage, escaped, with each cited sentence between `before` and `after`, and the
     characters `short` (the short answer, inside a cited sentence) between `strong`'s two."""
@@ -41,14 +41,34 @@ def short_text(answer: Answer) -> str | None:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
-def _span_of(answer: Answer, citation: Citation) -> tuple[int, int] | None:
+_CITED = re.compile(r"\[(\d+)\]")
+
+
+def reply(answer: Answer, *, strong: tuple[str, str] = ("**", "**"), escape=lambda text: text,
+          cite=lambda number: f"[{number}]") -> str:
+    """The answer's words, as every face says them (the chat, the /chat API, the CLI): the short
+    answer first, between `strong`'s two, then the text. Each face passes only how it marks them:
+    `escape` for the article's words, `cite(n)` for a citation [n] of the answer (another "[n]"
+    in the text is the article's own and stays text)."""
+    numbers = {c.number for c in answer.citations}
+    pieces, cursor = [], 0
+    for match in _CITED.finditer(answer.text):
+        if int(match.group(1)) in numbers:
+            pieces += [escape(answer.text[cursor:match.start()]), cite(int(match.group(1)))]
+            cursor = match.end()
+    body = "".join(pieces) + escape(answer.text[cursor:])
+    short = short_text(answer)
+    return f"{strong[0]}{escape(short)}{strong[1]} {body}" if short else body
+
+
+def short_span(answer: Answer, citation: Citation) -> tuple[int, int] | None:
     short = answer.short_answer
     return (short.start, short.end) if short and short.number == citation.number else None
 
 
 def marked_passage(citation: Citation, mark: str = "**") -> str:
     """The passage with its cited sentences wrapped in `mark`."""
-    return _marked(citation, mark, mark)
+    return marked(citation, mark, mark)
 
 
 def source_line(citation: Citation) -> str:
@@ -59,8 +79,7 @@ def source_line(citation: Citation) -> str:
 
 
 def to_markdown(answer: Answer) -> str:
-    short = short_text(answer)
-    lines = [f"**{short}** {answer.text}" if short else answer.text, ""]
+    lines = [reply(answer), ""]
     if answer.rewritten:
         lines += [f"_Searched for: {answer.query}_", ""]
     if answer.abstained:
@@ -102,7 +121,7 @@ def _source(hit: Hit) -> dict:
 def to_api(answer: Answer) -> dict:
     """The answer as the /chat API returns it: what a script needs, without scoring internals."""
     return {
-        "question": answer.question, "query": answer.query, "text": answer.text, "abstained": answer.abstained,
+        "question": answer.question, "query": answer.query, "text": reply(answer), "abstained": answer.abstained,
         "confidence": round(answer.confidence, 4), "covered": answer.covered,
         "short_answer": asdict(answer.short_answer) if answer.short_answer else None,
         "citations": [dict(_source(c.hit), number=c.number, cited=[c.hit.text[s:e] for s, e in c.spans],
@@ -112,11 +131,12 @@ def to_api(answer: Answer) -> dict:
 
 
 def api_text(answer: Answer) -> str:
-    """The answer text as the /chat API returns it: Markdown in which the articles' words are
-    inert (an image, a link or HTML in an article shows as text, as the browser shows it, and
-    an API client that renders the Markdown fetches nothing); the [n] citations stay. The
-    answer as JSON (`to_api`) keeps every text as the articles give it."""
-    return escape_markdown(answer.text)
+    """The answer text as the /chat API returns it: the words every face says (`reply`), as
+    Markdown in which the articles' words are inert (an image, a link or HTML in an article shows
+    as text, as the browser shows it, and an API client that renders the Markdown fetches
+    nothing); the bold short answer and the [n] citations stay. The answer as JSON (`to_api`)
+    keeps every text as the articles give it."""
+    return reply(answer, escape=escape_markdown)
 
 
 def to_json(answer: Answer) -> str:
@@ -137,7 +157,6 @@ def escape_markdown(text: str) -> str:
     return _ADDRESS.sub("\u200b", text)
 
 
-_CITED = re.compile(r"\[(\d+)\]")
 _ESCAPED = re.compile(r"\\([\\`*_~|#()!:])")
 
 
@@ -153,7 +172,7 @@ def _quote(text: str) -> str:
 def highlighted(citation: Citation, short: tuple[int, int] | None = None) -> str:
     """The cited passage as a Markdown block quote with its cited sentences in <mark> and the
     short answer (`short`, its characters in the passage) in bold."""
-    return _quote(_marked(citation, "<mark>", "</mark>", escape_markdown, short, ("<strong>", "</strong>")))
+    return _quote(marked(citation, "<mark>", "</mark>", escape_markdown, short, ("<strong>", "</strong>")))
 
 
 def anchor(answer: Answer, number: int) -> str:
@@ -162,15 +181,10 @@ def anchor(answer: Answer, number: int) -> str:
     return f"src-{token}-{number}"
 
 
-def chat_text(answer: Answer, shown: str | None = None) -> str:
-    """The answer as the chat shows it (inert Markdown): the short answer in bold, then the text,
-    each citation [n] a link to its passage in the sources (web.JS_HEAD follows it there)."""
-    short = short_text(answer)
-    body = escape_markdown(answer.text if shown is None else shown)
-    numbers = {c.number for c in answer.citations}
-    body = _CITED.sub(lambda m: f"[\\[{m.group(1)}\\]](#{anchor(answer, int(m.group(1)))})"
-                      if int(m.group(1)) in numbers else m.group(0), body)
-    return f"**{escape_markdown(short)}** {body}" if short else body
+def chat_text(answer: Answer) -> str:
+    """The answer as the chat shows it (inert Markdown): `reply`'s words, each citation [n] a link to
+    its passage in the sources (web_page.JS_HEAD follows it there)."""
+    return reply(answer, escape=escape_markdown, cite=lambda n: f"[\\[{n}\\]](#{anchor(answer, n)})")
 
 
 def _where(hit: Hit) -> str:
@@ -185,7 +199,7 @@ def chat_sources(answer: Answer) -> str:
     for c in answer.citations:
         heading = (f'**<span id="{anchor(answer, c.number)}-chat">[{c.number}]</span> {escape_markdown(c.hit.title)}** '
                    f"— {escape_markdown(_where(c.hit))}")
-        blocks.append(f"{heading}\n\n{highlighted(c, _span_of(answer, c))}")
+        blocks.append(f"{heading}\n\n{highlighted(c, short_span(answer, c))}")
     return "\n\n".join(blocks)
 
 
@@ -213,5 +227,5 @@ def sources_panel(answer: Answer) -> str:
         if hit.url and hit.url.startswith(("https://", "http://")):  # never a javascript: link
             detail.append(f"[original article]({hit.url.replace('(', '%28').replace(')', '%29')})")
         lines.append(" · ".join(detail))
-        lines.append(highlighted(c, _span_of(answer, c)))
+        lines.append(highlighted(c, short_span(answer, c)))
     return "\n\n".join(lines)
