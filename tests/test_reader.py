@@ -1,6 +1,5 @@
-"""The reader and the answer text it leads to: parameters checked on load, the span reader's
-margin deciding and choosing the lead, fragment rules as properties, who-is answers, person
-follow-ups, declining what the seeds lack."""
+"""The learned reader and the answer text it leads to: parameters checked on load, fragment
+rules as properties, who-is answers, person follow-ups, declining what the seeds lack."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from assistant import Assistant, ask
 from assistant.answer import candidates as cands
-from assistant.answer import questions, reader, selection
+from assistant.answer import features, models, reader, selection
 from assistant.answer.span_reader import Reading, Span
 from assistant.errors import ModelError
 from assistant.settings import AnswerSettings
@@ -25,21 +24,26 @@ DANGLING = re.compile(r"^(however|but|he|she|they|this)\b", re.I)
 
 def test_the_shipped_reader_loads_and_its_format_is_checked(tmp_path):
     shipped = reader.load_reader()
-    assert shipped.slope > 0 and shipped.read_passages >= 1 and shipped.info["by"] == "article"
-    assert shipped.coverage.logits(np.zeros((2, len(reader.COVERAGE_FEATURES)))).shape == (2,)
+    assert 0 < shipped.threshold < 1 and shipped.ranker.coef.shape == (len(features.FEATURES),)
+    for part, names in reader._PARTS:  # linear or trees, each part reads rows of its features
+        assert getattr(shipped, part).logits(np.zeros((2, len(names)))).shape == (2,)
+    assert shipped.info["by"] == "article" and "held_out" in shipped.info and shipped.read_passages >= 1
     params = json.loads(reader.READER_FILE.read_text(encoding="utf-8"))
     assert reader.params_of(shipped) == params
-    coverage = params["coverage"]
+    ranker, combiner, abstainer = params["ranker"], params["combiner"], params["abstainer"]
     for change, message in (({"version": 99}, "version 99"), ({"format": "pickle"}, "re-fit"),
-                            ({"coverage": {**coverage, "features": ["top_dense"]}}, "coverage model was fitted on other"),
+                            ({"ranker": {**ranker, "features": ["similarity"]}}, "ranker was fitted on other features"),
+                            ({"combiner": {**combiner, "features": ["cross_logit"]}}, "combiner was fitted on other"),
+                            ({"combiner": {**combiner, "kind": "forest"}}, "unknown kind"),
                             ({"read_passages": 0}, "read_passages 0"), ({"read_passages": "3"}, "read_passages '3'"),
-                            ({"coverage": {**coverage, "coef": [0.0]}}, "damaged"),
-                            ({"coverage": {**coverage, "scale": [0.0] * len(coverage["scale"])}}, "not positive"),
-                            ({"coverage": {**coverage, "mean": [float("nan")] * len(coverage["mean"])}}, "not finite"),
-                            ({"coverage": None}, "damaged"), ({"slope": -1.0}, "out of range"),
-                            ({"threshold": float("nan")}, "out of range"), ({"short_margin": "x"}, "damaged"),
+                            ({"abstainer": {**abstainer, "coef": [0.0]}}, "damaged"),
+                            ({"abstainer": {**abstainer, "scale": [0.0] * len(abstainer["scale"])}}, "not positive"),
+                            ({"ranker": {**ranker, "mean": [float("nan")] * len(ranker["mean"])}}, "not finite"),
+                            ({"coverage": None}, "damaged"), ({"threshold": 1.5}, "outside"),
+                            ({"short_margin": float("nan")}, "short_margin not finite"), ({"short_margin": "x"}, "damaged"),
                             ({"short_margin_why": float("nan")}, "neither a number nor null"),
-                            ({"short_margin_why": "x"}, "damaged"), ({"threshold": None}, "damaged")):
+                            ({"short_margin_why": "x"}, "damaged"),
+                            ({"threshold": None}, "damaged")):
         with pytest.raises(ModelError, match=message):
             reader.reader_from({**params, **change}, "reader.json")
     never = reader.reader_from({**params, "short_margin_why": None}, "reader.json")
@@ -141,30 +145,39 @@ def test_a_fact_the_seeds_lack_is_declined(seed_index, question):
     ("What is the reason why he left?", False), ("Who knows why he left?", False), ("How did it happen?", False),
     ("Whyte said what?", False)])
 def test_a_why_question_is_one_whose_first_question_word_is_why(question, why):
-    assert questions.asks_why(question) is why
+    assert features.asks_why(question) is why
 
 
 def _candidate(rank: int, index: int):
-    return cands.Candidate(rank, index, "x", 0, "x", None, None, np.zeros(2), False, False, None)
+    return cands.Candidate(rank, index, "x", 0, "x", None, None, np.zeros(2), 0.0, 0.0, 0.0, True, False, False, None)
 
 
-def test_the_best_span_decides_and_its_sentence_leads():
-    """Three candidates: the span reader's best span (6 over a "no answer" of 1) lies in candidate 1's
-    sentence, a weaker one in candidate 0's, and it read no passage of candidate 2's. The question's
-    margin is 5, the best over the passages read; the decision is that margin against the threshold."""
-    coverage = reader.Linear(np.zeros(4), np.ones(4), np.eye(4)[0], 0.0)
-    fitted = reader.Reader(4.0, 1.0, -4.0, coverage, 2, 0.0, float("inf"), {})
-    hits = [SimpleNamespace(sentences=((0, 10), (11, 20)), dense=0.5, score=1.0), SimpleNamespace(sentences=((0, 10),)),
+def test_what_the_span_reader_found_can_change_the_lead():
+    """Three candidates, one cheap feature: the ranker orders them 0 > 1 > 2; the span reader
+    finds the best span in candidate 1's sentence, and reads no passage of candidate 2's."""
+    n = len(features.FEATURES)
+    ranker = models.Linear(np.zeros(n), np.ones(n), np.eye(n)[0], 0.0)  # logit = the first feature
+    m = len(reader.SPAN_FEATURES)
+    combiner = models.Linear(np.zeros(m), np.ones(m), np.array([1.0, 1.0, 0.0, 0.0, 0.0]), 0.0)
+    q = len(reader.ABSTAINER_FEATURES)
+    abstainer = models.Linear(np.zeros(q), np.ones(q), np.eye(q)[reader.ABSTAINER_FEATURES.index("best_margin")], 0.0)
+    fitted = reader.Reader(ranker, combiner, abstainer, abstainer, 0.5, 2, 0.0, 0.0, {})
+    hits = [SimpleNamespace(sentences=((0, 10), (11, 20))), SimpleNamespace(sentences=((0, 10),)),
             SimpleNamespace(sentences=((0, 10),))]
     found = [_candidate(0, 0), _candidate(0, 1), _candidate(2, 0)]
     readings = [Reading(null=1.0, spans=(Span(12, 15, 6.0), Span(2, 4, 2.0))), Reading(null=3.0, spans=())]
-    assert reader.sentence_margins(found, hits, readings).tolist() == [1.0, 5.0, reader.FLOOR]
-    verdict = fitted.read(found, hits, readings)
-    assert verdict.probabilities.argmax() == 1 and verdict.margin == 5.0
-    assert verdict.answered == pytest.approx(1 / (1 + np.exp(-1.0)))  # sigmoid(1 · 5 - 4)
-    assert fitted.answers(verdict.margin) and not dataclasses.replace(fitted, threshold=5.5).answers(verdict.margin)
-    assert verdict.covered == pytest.approx(1 / (1 + np.exp(-5.0)))  # the coverage model reads the margin here
-    assert fitted.read([], hits, []).probabilities.shape == (0,) and fitted.read([], hits, []).margin == reader.FLOOR
+    rows = reader.span_rows(found, hits, readings)
+    assert rows.tolist() == [[1.0, 5.0, -4.0, 0.0], [5.0, 5.0, 0.0, 1.0], [reader.FLOOR, reader.FLOOR, reader.FLOOR - 5.0, 0.0]]
+    observation = features.Observation(np.array([[3.0] + [0] * (n - 1), [2.0] + [0] * (n - 1), [1.0] + [0] * (n - 1)]),
+                                       np.zeros(5))
+    verdict = fitted.read(observation, rows, readings)
+    assert verdict.probabilities.argmax() == 1  # 2 + 5 beats 3 + 1
+    assert verdict.answered == pytest.approx(1 / (1 + np.exp(-5.0)))  # the best passage margin, 6 - 1
+    _, row = fitted.evidence(observation, rows, readings)
+    assert row[reader.ABSTAINER_FEATURES.index("second_margin")] == reader.FLOOR  # the second passage kept no span
+    assert row[reader.ABSTAINER_FEATURES.index("lead_span_margin")] == 5.0
+    nothing = features.Observation(np.zeros((0, n)), np.zeros(5))
+    assert fitted.read(nothing, np.zeros((0, 4)), []).probabilities.shape == (0,)
 
 
 @pytest.mark.parametrize("sentence, back", [
@@ -196,7 +209,7 @@ def test_who_is_leads_with_a_definition_before_a_role_beside_the_name(seed_index
     ("Who is the president of Belarus?", None),
 ])
 def test_who_is_asks_about_a_named_person_only(question, person):
-    assert questions.who_is(question) == person
+    assert features.who_is(question) == person
 
 
 @pytest.mark.parametrize("sentence, strength", [
@@ -213,7 +226,17 @@ def test_how_plainly_a_sentence_says_who_someone_is(sentence, strength):
     person = {"Putin is": "Vladimir Putin", "for Putin": "Vladimir Putin", "Hansen": "Arve Hansen", "Taylor": "Taylor",
               "Røseth": "Tom Røseth"}
     name = next((v for k, v in person.items() if k in sentence), "Vladimir Putin")
-    assert questions.defines(name, sentence) == strength
+    assert features.defines(name, sentence) == strength
+
+
+def test_a_question_word_is_no_shared_word(seed_index):
+    """ "Who is the president of Belarus?" shares "Belarus" with "… and who, if so, they would have
+    been welcomed by", not "who": a sentence opening "When …" is no answer to "When …?"."""
+    composer = Assistant(seed_index).composer()
+    _, found, observation = composer.observe("Who is the president of Belarus?")
+    column = features.FEATURES.index("overlap")
+    row = next(i for i, c in enumerate(found) if "who, if so," in c.text)
+    assert observation.rows[row, column] == pytest.approx(1 / 3)  # of who, presid, belarus
 
 
 def test_a_claim_is_not_repeated_in_other_words(seed_index):
@@ -255,20 +278,3 @@ def test_span_reader_tokenizes_safely_from_many_chats_at_once():
     with ThreadPoolExecutor(max_workers=8) as pool:
         widths = [w for ws in pool.map(work, range(8)) for w in ws]
     assert len(widths) == 800 and min(widths) > 100  # every batch padded to its longest pair
-
-
-def test_the_short_answer_answers_the_first_thing_asked(tmp_path, embedder):
-    """Issue 36: over "Construction began in 2019 and was delayed by two years …", asking when it
-    began and why it was delayed must not lead with "Two years."."""
-    from assistant import build_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bridge.md").write_text(
-        "---\ntitle: Harbour bridge opens two years late\noutlet: Test Wire\npublished: 2024-05-02\n---\n\n"
-        "The new harbour bridge opened on Thursday. Construction began in 2019 and was delayed by two years "
-        "after the steel supplier went bankrupt. The city paid 40 million euros for the bridge.\n", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=embedder, progress=False)
-    answer = Assistant(tmp_path / "index").ask("When did construction begin and why was it delayed?")
-    assert not answer.abstained and "Construction began in 2019" in answer.text
-    assert answer.short_answer is None or not answer.short_answer.text.lower().startswith("two years")

@@ -4,9 +4,9 @@
     repair.py        query repair, before any composer: follow-ups, spelling, roles, first names
     extractive.py    the composer that copies and cites sentences of the passages
     candidates.py    which sentences may answer (fragment rules)
-    questions.py     what a question asks: why, someone's words, who someone is
+    features.py        what the reader sees: sentence and question features
     span_reader.py   the model that reads a question with a passage: the answer's span, or none
-    reader.py        the decision: the span reader's margin against the threshold fitted in reader.json
+    reader.py        the fitted reader (ranker, combiner, abstainer, coverage) from the versioned reader.json
     selection.py     which sentences an answer shows, and the rules the reader cannot learn
     quotes.py        who said a quote
     conversation.py  follow-up questions

@@ -47,7 +47,11 @@ class Candidate:
     paragraph: str
     previous_paragraph: str | None
     speaker: str | None  # who said it, when it is a quote and the article says so
-    vector: np.ndarray  # its sentence vector: a further sentence must say something new (selection.select)
+    vector: np.ndarray
+    similarity: float  # cosine with the query
+    previous_similarity: float  # cosine of the sentence before it in the passage with the query (0: none)
+    next_similarity: float
+    opens_paragraph: bool
     lead_in: bool  # ends in ":" and brings the next sentence
     back_reference: bool  # opens pointing back: brings the sentence before it
     stand_in: str | None  # the person to name in place of an opening "he"/"she"
@@ -121,12 +125,13 @@ def _speaker(sentence: str, before: str | None, paragraph: str, previous: str | 
     return quotes.sentence_speaker(sentence, before)
 
 
-def collect(hits, vectors_per_hit: list[np.ndarray], paragraph_before) -> list[Candidate]:
+def collect(hits, vectors_per_hit: list[np.ndarray], query_vector: np.ndarray, paragraph_before) -> list[Candidate]:
     """Candidates from the sentences of `hits` (with their sentence vectors, in order)."""
     out: list[Candidate] = []
     for rank, (hit, vectors) in enumerate(zip(hits, vectors_per_hit)):
         if not len(vectors):
             continue
+        sims = vectors @ query_vector
         before_cache: dict[int, str | None] = {}
         for index, (start, end) in enumerate(hit.sentences):
             raw = hit.text[start:end]
@@ -153,6 +158,9 @@ def collect(hits, vectors_per_hit: list[np.ndarray], paragraph_before) -> list[C
             out.append(Candidate(
                 rank=rank, index=index, text=text, paragraph_start=p_start, paragraph=paragraph,
                 previous_paragraph=previous, speaker=_speaker(raw, before, paragraph, previous),
-                vector=vectors[index], lead_in=lead_in, back_reference=back, stand_in=stand_in,
+                vector=vectors[index],
+                similarity=float(sims[index]), previous_similarity=float(sims[index - 1]) if index > 0 else 0.0,
+                next_similarity=float(sims[index + 1]) if index + 1 < len(sims) else 0.0,
+                opens_paragraph=start - p_start <= 2, lead_in=lead_in, back_reference=back, stand_in=stand_in,
             ))
     return out

@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN
 
-from . import questions, quotes
+from . import features, quotes
 from .phrasing import DECLINE_OPENING
 
 _PRONOUNS = re.compile(
@@ -49,9 +49,8 @@ def entities(text: str) -> list[str]:
     found = []
     for match in _NAME.finditer(text):
         words = match.group(0).split()
-        # "At least 140 people …" names nobody called "At", nor "What's a good recipe …" anybody called "What"
-        while words and (_POSSESSIVE.sub("", words[0]) in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
-            words.pop(0)
+        while words and (words[0] in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
+            words.pop(0)  # "At least 140 people …" names nobody called "At"
         name = _POSSESSIVE.sub("", " ".join(words)).strip()
         if name and name not in found:
             found.append(name)
@@ -73,7 +72,7 @@ def spoken_of_as_person(name: str, texts: Sequence[str]) -> bool:
     organisations are described so too.)"""
     surname = quotes.short_name(name)
     # a role just before the name: "expert Arve Hansen", "President Vladimir Putin" (not "President of Ukraine")
-    titled = re.compile(rf"\b(?i:{questions.ROLE_NOUN})\s+(?:[A-ZÆØÅ][\w’'-]+\s+){{0,2}}{re.escape(surname)}\b")
+    titled = re.compile(rf"\b(?i:{features.ROLE_NOUN})\s+(?:[A-ZÆØÅ][\w’'-]+\s+){{0,2}}{re.escape(surname)}\b")
     for text in texts:
         for paragraph in text.split("\n\n"):
             speaker = quotes.named_speaker(paragraph)
@@ -126,7 +125,7 @@ def _referent(history: Sequence[tuple[str, object]], own: set[str], person: Call
         asked = [n for n in entities(previous_question) if n not in own]
         given = [] if declined(previous_answer) else [n for n in answer_names(previous_answer)
                                                      if n not in own and n not in asked]
-        if _ASKS_PERSON.search(previous_question) and not questions.who_is(previous_question):
+        if _ASKS_PERSON.search(previous_question) and not features.who_is(previous_question):
             # it asked for someone: a person its answer names, one the articles quote or title, or else a full name
             people = [n for n in given if is_person(n)] or [n for n in given if " " in n]
             if people:
@@ -139,29 +138,11 @@ def _referent(history: Sequence[tuple[str, object]], own: set[str], person: Call
     return []
 
 
-def unrelated(answer: object) -> bool:
-    """An earlier answer that found its question off the articles' topics ("The articles don't cover
-    this."): the conversation starts again after it."""
-    covered = getattr(answer, "covered", None)
-    if isinstance(covered, bool):
-        return declined(answer) and not covered
-    return str(_text(answer) or "").strip().startswith(f"{DECLINE_OPENING} cover this")
-
-
-def named_before(question: str, pronoun: re.Match, person: Callable[[str], bool] | None) -> bool:
-    """The question itself names someone before its "he"/"she": the pronoun is theirs ("Why did
-    Lukashenko say that he would stay out of the war?")."""
-    return any(person is None or person(name) for name in entities(question[:pronoun.start()]))
-
-
 def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callable[[str], bool] | None = None) -> str:
     """The query to search: the question, plus the names of the conversation when it leans on them.
     `person(name)`: whether the articles speak of `name` as a person (quote or describe them);
     without it every name a follow-up brings is taken for a new subject."""
-    if not history or not is_follow_up(question) or unrelated(history[-1][1]):
-        return question
-    personal = _PERSONAL.search(question)
-    if personal and named_before(question, personal, person):
+    if not history or not is_follow_up(question):
         return question
     own = set(entities(question))
     if own and not _PERSONAL.search(question):

@@ -1,22 +1,25 @@
-"""The reader: what the span reader (span_reader.py) makes of the best passages decides.
+"""The fitted reader: four models (models.py: a standardised logistic regression or gradient-
+boosted trees each), shipped as versioned JSON, over what the span reader (span_reader.py)
+makes of the best passages.
 
-The span reader reads the question with each of the retrieval's `read_passages` best passages
-and gives each a "no answer" score and its best spans. Its *margin* in a passage is how far its
-best span stands above "no answer" there; the question's margin is the best over the passages
-read. That one number decides, calibrated on SQuAD half A (`bench/fit_reader.py`, article-level
-cross-validation), as SQuAD 2.0 readers decide:
+- the *ranker*, over features.FEATURES of each candidate sentence: cheap features of every
+  candidate, fitted on answerable questions only (so that questions the articles miss do not
+  teach it to distrust good sentences);
+- the *combiner*, over SPAN_FEATURES of each candidate: the ranker's logit, how far the best
+  span the span reader finds inside the sentence stands above "no answer" in its passage, and
+  that passage's own margin; the probability that the sentence holds the answer, given that
+  some sentence does. Trees: held out, they lead with the answer more often than a linear
+  combiner did, most on news (docs/experiments.md);
+- the *abstainer*, over features.QUESTION_FEATURES + READING_FEATURES: the probability that the
+  articles answer the question at all. The composer declines below `threshold`;
+- the *coverage* model, over the same features: the probability that the articles speak of
+  what the question is about, answered or not (a decline then says what they do not say).
 
-- the articles answer when the margin reaches `threshold`; the probability shown with an answer
-  is a logistic curve fitted on the margin (`slope`, `intercept`);
-- a candidate sentence's probability of holding the answer is the same curve at the margin of
-  the best span inside it (FLOOR where the span reader did not read its passage, or kept no
-  span inside it): the sentence holding the best span leads, and its span is the short answer;
-- a decline says what the articles do not say when they speak of the question's topic: the
-  *coverage* model, a logistic regression over COVERAGE_FEATURES (retrieval's and the span
-  reader's view of the best passage), fitted on the same folds; else "don't cover this".
-
-reader.json holds these numbers (versioned, never pickle); what is read back is checked: format
-tag, version, feature names, shapes, finiteness and ranges.
+`bench/fit_reader.py` fits them with article-level cross-validation on the span reader's
+out-of-fold readings and writes `reader.json` (weights, standardisation, the threshold, the
+number of passages read, the margin a short answer needs and the held-out figures behind them;
+never pickle). What is read back is checked: format tag, version, feature names, shapes,
+finiteness, and that every tree is a tree (models.py).
 """
 from __future__ import annotations
 
@@ -30,103 +33,96 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..errors import ModelError
+from . import features
+from .models import Linear, Trees, model_from
 from .span_reader import Reading
 
 READER_FILE = Path(__file__).with_name("reader.json")
 READER_FORMAT = "news-assistant-reader"
-READER_VERSION = 6
-COVERAGE_FEATURES = ("best_margin", "top_null", "top_dense", "top_score")
+READER_VERSION = 5
+SPAN_FEATURES = ("ranker_logit", "span_margin", "passage_margin", "span_gap", "holds_best")
+READING_FEATURES = ("best_margin", "second_margin", "best_span", "top_null", "lead_span_margin")
 FLOOR = -20.0  # the margin of a sentence the span reader did not read, or found no span in
 _REFIT = "re-fit it with `python bench/fit_reader.py`"
-
-
-def _floats(params: dict, key: str, part: str) -> np.ndarray:
-    array = np.asarray(params[key], dtype=np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{part} {key} not finite")
-    return array
-
-
-@dataclass(frozen=True)
-class Linear:
-    """The coverage model: z = ((x - mean) / scale) · coef + intercept (a standardised logistic regression)."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-
-    def logits(self, rows: np.ndarray) -> np.ndarray:
-        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept if len(rows) else np.zeros(0)
-
-    def as_dict(self) -> dict:
-        return {"kind": "linear", "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": float(self.intercept)}
-
-    @classmethod
-    def from_dict(cls, params: dict, width: int, part: str) -> Linear:
-        arrays = [_floats(params, key, part) for key in ("mean", "scale", "coef")]
-        if any(a.shape != (width,) for a in arrays):
-            raise ValueError(f"{part} weights of the wrong shape")
-        if (arrays[1] <= 0).any():
-            raise ValueError(f"{part} scale not positive")
-        return cls(*arrays, float(_floats(params, "intercept", part)))
 
 
 def sigmoid(z: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
 
 
-def best_margin(readings: Sequence[Reading]) -> float:
-    """The question's margin: its best span's lead over "no answer", the best over the passages read."""
-    return max((max(r.margin, FLOOR) for r in readings), default=FLOOR)
-
-
-def sentence_margins(candidates, hits, readings: Sequence[Reading]) -> np.ndarray:
-    """Per candidate sentence: the margin of the best span inside it over its passage's "no answer"."""
-    out = np.full(len(candidates), FLOOR)
+def span_rows(candidates, hits, readings: Sequence[Reading]) -> np.ndarray:
+    """Per candidate: its best span's margin over "no answer", its passage's margin (FLOOR where
+    the span reader did not read its passage, it reads the `read` best, or kept no span inside
+    it), how far its span's margin falls below the best candidate's, and whether it holds the
+    best span of all the passages read."""
+    rows = np.full((len(candidates), 2), FLOOR)
+    best_of_all = max(((r.margin, k) for k, r in enumerate(readings) if r.spans), default=None)
+    holds = np.zeros(len(candidates))
     for i, c in enumerate(candidates):
         if c.rank < len(readings):
-            span = readings[c.rank].best_within(*hits[c.rank].sentences[c.index])
-            if span is not None:
-                out[i] = max(FLOOR, span.score - readings[c.rank].null)
-    return out
-
-
-def coverage_row(readings: Sequence[Reading], hits) -> np.ndarray:
-    return np.array([best_margin(readings), readings[0].null if readings else 0.0,
-                     hits[0].dense if hits else 0.0, hits[0].score if hits else 0.0])
+            reading = readings[c.rank]
+            start, end = hits[c.rank].sentences[c.index]
+            best = reading.best_within(start, end)
+            rows[i] = (best.score - reading.null if best else FLOOR, reading.margin)
+            if best_of_all and best_of_all[1] == c.rank and reading.spans[0] == best:
+                holds[i] = 1.0
+    rows = np.maximum(rows, FLOOR)
+    gap = rows[:, :1] - rows[:, 0].max() if len(rows) else np.zeros((0, 1))
+    return np.column_stack([rows, gap, holds])
 
 
 class Verdict(NamedTuple):
     probabilities: np.ndarray  # per candidate: holds the answer
-    answered: float  # the probability that the articles answer the question
-    margin: float  # the question's margin (best_margin)
+    answered: float  # the articles answer the question
     covered: float  # the articles speak of what it asks about
 
 
 @dataclass(frozen=True)
 class Reader:
-    threshold: float  # the margin at which the articles answer
-    slope: float  # probability = sigmoid(slope · margin + intercept)
-    intercept: float
-    coverage: Linear
+    ranker: Linear | Trees
+    combiner: Linear | Trees
+    abstainer: Linear | Trees
+    coverage: Linear | Trees
+    threshold: float
     read_passages: int  # the retrieval's best passages the span reader reads
-    short_margin: float  # a short answer stands this far above "no answer" in its passage
-    short_margin_why: float  # the same for why-questions (questions.asks_why); inf: none is shown
+    short_margin: float  # a short answer stands this far above "no answer" in its passage (start + end logits)
+    short_margin_why: float  # the same for why-questions (features.asks_why); inf: none is shown
     info: dict
 
-    def probability(self, margins: np.ndarray | float) -> np.ndarray:
-        return sigmoid(self.slope * np.asarray(margins, dtype=np.float64) + self.intercept)
+    def evidence(self, observation: features.Observation, spans: np.ndarray,
+                 readings: Sequence[Reading]) -> tuple[np.ndarray, np.ndarray]:
+        """(each candidate's logit of holding the answer, the question's row of abstainer features);
+        `spans` is span_rows() of the candidates."""
+        first = self.ranker.logits(observation.rows)
+        logits = self.combiner.logits(np.column_stack([first, spans])) if len(first) else first
+        margins = sorted((max(r.margin, FLOOR) for r in readings), reverse=True) + [FLOOR, FLOOR]
+        best_span = max((r.spans[0].score for r in readings if r.spans), default=FLOOR)
+        lead = spans[int(np.argmax(logits)), 0] if len(logits) else FLOOR
+        top_null = readings[0].null if readings else 0.0
+        row = np.concatenate([features.question_features(observation, logits),
+                              [margins[0], margins[1], best_span, top_null, lead]])
+        return logits, row
 
-    def answers(self, margin: float) -> bool:
-        return margin >= self.threshold
+    def read(self, observation: features.Observation, spans: np.ndarray, readings: Sequence[Reading]) -> Verdict:
+        logits, row = self.evidence(observation, spans, readings)
+        return Verdict(sigmoid(logits), float(sigmoid(self.abstainer.logits(row[None])[0])),
+                       float(sigmoid(self.coverage.logits(row[None])[0])))
 
-    def read(self, candidates, hits, readings: Sequence[Reading]) -> Verdict:
-        margin = best_margin(readings)
-        covered = float(sigmoid(self.coverage.logits(coverage_row(readings, hits)[None])[0]))
-        return Verdict(self.probability(sentence_margins(candidates, hits, readings)), float(self.probability(margin)),
-                       margin, covered)
+
+ABSTAINER_FEATURES = features.QUESTION_FEATURES + READING_FEATURES
+
+
+def part_from(params: dict, names: tuple[str, ...], part: str, source: str) -> Linear | Trees:
+    """One part of reader.json (its feature names and model), checked."""
+    if not isinstance(params, dict):
+        raise ValueError(f"{part} is {type(params).__name__}, not an object")
+    if tuple(params.get("features", ())) != names:
+        raise ModelError(f"{source}: its {part} was fitted on other features than this program computes: {_REFIT}.")
+    return model_from(params, len(names), part)
+
+
+_PARTS = (("ranker", features.FEATURES), ("combiner", SPAN_FEATURES), ("abstainer", ABSTAINER_FEATURES),
+          ("coverage", ABSTAINER_FEATURES))
 
 
 def reader_from(params: dict, source: str) -> Reader:
@@ -134,35 +130,29 @@ def reader_from(params: dict, source: str) -> Reader:
         raise ModelError(f"{source} is reader format {params.get('format')!r} version {params.get('version')!r}, "
                          f"not {READER_FORMAT!r} version {READER_VERSION}: {_REFIT}.")
     try:
-        numbers = {k: float(params[k]) for k in ("threshold", "slope", "intercept", "short_margin")}
-        if not all(math.isfinite(v) for v in numbers.values()) or numbers["slope"] <= 0:
-            raise ValueError(f"threshold, slope, intercept or short margin out of range: {numbers}")
-        coverage = params["coverage"]
-        if not isinstance(coverage, dict):
-            raise ValueError("coverage not a mapping")
-        if tuple(coverage.get("features", ())) != COVERAGE_FEATURES:
-            raise ModelError(f"{source}: its coverage model was fitted on other features than this program computes: "
-                             f"{_REFIT}.")
-        read = params["read_passages"]
+        parts = [part_from(params[name], names, name, source) for name, names in _PARTS]
+        threshold, read, margin = float(params["threshold"]), params["read_passages"], float(params["short_margin"])
+        why = math.inf if params["short_margin_why"] is None else float(params["short_margin_why"])  # null: never
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold {threshold} outside (0, 1)")
         if type(read) is not int or not 1 <= read <= 10:
             raise ValueError(f"read_passages {read!r} not a number of passages from 1 to 10")
-        why = math.inf if params["short_margin_why"] is None else float(params["short_margin_why"])  # null: never
-        if not math.isfinite(why) and why != math.inf:
+        if not np.isfinite(margin):
+            raise ValueError("short_margin not finite")
+        if np.isnan(why) or why == -math.inf:
             raise ValueError("short_margin_why neither a number nor null")
-        return Reader(numbers["threshold"], numbers["slope"], numbers["intercept"],
-                      Linear.from_dict(coverage, len(COVERAGE_FEATURES), "coverage"), read, numbers["short_margin"],
-                      why, params.get("cv", {}))
+        return Reader(*parts, threshold, read, margin, why, params.get("cv", {}))
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{source} is damaged ({exc}): {_REFIT}.") from None
 
 
 def params_of(fitted: Reader) -> dict:
     """What reader.json holds (the inverse of `reader_from`)."""
-    return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": fitted.threshold, "slope": fitted.slope,
-            "intercept": fitted.intercept, "short_margin": fitted.short_margin,
-            "short_margin_why": None if fitted.short_margin_why == math.inf else fitted.short_margin_why,
-            "read_passages": fitted.read_passages,
-            "coverage": {"features": list(COVERAGE_FEATURES), **fitted.coverage.as_dict()}, "cv": fitted.info}
+    return {"format": READER_FORMAT, "version": READER_VERSION, "threshold": float(fitted.threshold),
+            "read_passages": fitted.read_passages, "short_margin": float(fitted.short_margin),
+            "short_margin_why": None if fitted.short_margin_why == math.inf else float(fitted.short_margin_why),
+            **{name: {"features": list(names), **getattr(fitted, name).as_dict()} for name, names in _PARTS},
+            "cv": fitted.info}
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,7 @@ from typing import NamedTuple, Sequence
 
 from ..retrieval import Hit, Query, Searcher
 from ..store.base import EVERYTHING, Filter
-from . import questions, roles, spelling
+from . import features, roles, spelling
 from .conversation import rewrite, spoken_of_as_person
 
 SEARCHED = 8  # hits a repair search returns: the composer's retrieve_k, so it can reuse them
@@ -30,7 +30,7 @@ class Repaired(NamedTuple):
 
 def lone_surname(question: str) -> str | None:
     """X of a "Who is X?" question whose X is one word ("Who is Putin?")."""
-    person = questions.who_is(question)
+    person = features.who_is(question)
     return person if person and " " not in person else None
 
 

@@ -2,7 +2,7 @@
 which has neither quotes nor profiles:
 
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
-  article says so in so many words (questions.defines: a definition, else a role beside the name);
+  article says so in so many words (features.defines: a definition, else a role beside the name);
 - "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
   when they are close to the best (speaker_lead), and is answered below the threshold when one
   of the two likeliest sentences is X's own words on what was asked about (own_words).
@@ -20,7 +20,7 @@ import numpy as np
 from .. import lexical
 from ..settings import DEFAULT, AnswerSettings
 from . import candidates as cands
-from . import questions, quotes
+from . import features, quotes
 
 _NAME_RUN = re.compile(r"\b[A-ZÆØÅ][\w’'-]*(?: [A-ZÆØÅ][\w’'-]*)*")
 _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|does|do|did|is|are|was|were|has|have|"
@@ -29,9 +29,9 @@ _FUNCTION_WORDS = re.compile(r"\b(what|who|whom|whose|which|how|why|when|where|d
 
 def profile(candidates: list[cands.Candidate], question: str) -> list[int]:
     """For "Who is X?": the candidates that say most plainly who X is (the articles' own
-    description of X, questions.defines), none when no candidate says it."""
-    person = questions.who_is(question)
-    strength = [questions.defines(person, c.text, bool(c.speaker) or quotes.is_quote(c.paragraph))
+    description of X, features.defines), none when no candidate says it."""
+    person = features.who_is(question)
+    strength = [features.defines(person, c.text, bool(c.speaker) or quotes.is_quote(c.paragraph))
                 for c in candidates] if person else []
     best = max(strength, default=0)
     return [i for i, s in enumerate(strength) if s == best] if best else []
@@ -42,7 +42,7 @@ def own_words(candidates: list[cands.Candidate], probabilities: np.ndarray, ques
     names at least half of Y's words ("escape route": "… natural to escape towards Belarus").
     The abstainer learnt from SQuAD, which has no speakers, and declines these when the
     question's words are mostly the name and the verb ("say", "think")."""
-    if not questions.asks_for_words(question) or not len(candidates):
+    if not features.asks_for_words(question) or not len(candidates):
         return False
     return any(_on_topic(candidates[i], candidates[i].speaker, question)
                for i in np.argsort(-probabilities, kind="stable")[:top])
@@ -52,12 +52,12 @@ def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) ->
     """The candidate is `speaker`'s words, `speaker` is the question's X, and it names at least
     half of the words of the question's Y (the question without X's name, the verb and
     function words)."""
-    if not speaker or not questions.names_match(speaker, question):
+    if not speaker or not features.names_match(speaker, question):
         return False
     # Y: the question without X's name (all of it: "Tom Røseth"), the verb and function words; the name first,
     # while the words between still part it from Y's names ("Arve Hansen say about Ukraine")
-    named = _NAME_RUN.sub(lambda m: " " if questions.names_match(speaker, m.group(0)) else m.group(0), question)
-    about = _FUNCTION_WORDS.sub(" ", questions.ASKS_WORDS.sub(" ", named))
+    named = _NAME_RUN.sub(lambda m: " " if features.names_match(speaker, m.group(0)) else m.group(0), question)
+    about = _FUNCTION_WORDS.sub(" ", features.ASKS_WORDS.sub(" ", named))
     topic_stems, sentence_stems = lexical.stems([about, candidate.text])
     topic = set(topic_stems)
     return bool(topic) and 2 * len(topic & set(sentence_stems)) >= len(topic)
@@ -79,9 +79,9 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
     defining = set(profile(candidates, question)) if "who_is" in settings.rules else set()
     if defining:
         lead = next(i for i in order if i in defining)
-    elif questions.asks_for_words(question) and "speaker_lead" in settings.rules:
+    elif features.asks_for_words(question) and "speaker_lead" in settings.rules:
         # X's words on Y first ("What does he say about the escape route?"), else X's likeliest words
-        own = [i for i in order if questions.names_match(_words_of(candidates[i]), question)]
+        own = [i for i in order if features.names_match(_words_of(candidates[i]), question)]
         own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
         if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
             lead = own[0]

