@@ -82,13 +82,16 @@ def history_turns(history: object) -> list[tuple[str, object]]:
     return turns
 
 
-def check_question(question: str, settings: AnswerSettings) -> None:
-    """InputError for a question that is empty or too long to be one (settings.max_question_chars)."""
+def checked_question(question: object, settings: AnswerSettings) -> str:
+    """`question` as text (question_text), or InputError when it is empty or too long to be one
+    (settings.max_question_chars)."""
+    question = question_text(question)
     if not question.strip():
         raise InputError("The question is empty: ask something about the articles, e.g. “Who is Tom Røseth?”")
     if len(question) > settings.max_question_chars:
         raise InputError(f"The question is {len(question):,} characters long; ask it in at most "
                          f"{settings.max_question_chars:,} (to ask about a text, add it as an article).")
+    return question
 
 
 class Assistant:
@@ -140,16 +143,14 @@ class Assistant:
     def retrieve(self, question: str, k: int = 5, *, method: str = "rerank", since=None, until=None) -> list[Hit]:
         """The k best passages; `since`/`until` (dates or YYYY-MM-DD, inclusive) keep only
         articles published in that range, and leave undated ones out."""
-        question = question_text(question)
-        check_question(question, self.settings)
+        question = checked_question(question, self.settings)
         return self.searcher().search(question, k, method=method, where=store.date_filter(since, until))
 
     def ask(self, question: str, *, history: Sequence[tuple[str, object]] = (), since=None, until=None) -> Answer:
         """A cited answer; `history` is earlier (question, answer or answer text) pairs, oldest first;
         `since`/`until` restrict it to articles published in that range, as for `retrieve`.
         A question or history of another shape raises InputError saying what it must be."""
-        question = question_text(question)
-        check_question(question, self.settings)
+        question = checked_question(question, self.settings)
         history = history_turns(history)
         where = store.date_filter(since, until)
         searcher = self.searcher()  # one view of the index for the repair and the answer
