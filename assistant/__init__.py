@@ -1,6 +1,7 @@
 """Question answering over news articles with exact, numbered citations; fully offline."""
 from __future__ import annotations
 
+import importlib
 import os
 
 # Before anything imports huggingface_hub or gradio: never reach for the network.
@@ -9,18 +10,38 @@ for _name, _value in (("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from pathlib import Path  # noqa: E402
 
-from .answer import ABSTAIN_TEXT, Answer, Citation  # noqa: E402
-from .errors import (AssistantError, ArticleError, CorpusError, IndexMismatchError, IndexNotFoundError,  # noqa: E402
-                     InputError, ModelError, SourceError)
-from .ingest.indexer import BuildReport, FileError, build_index  # noqa: E402
-from .retrieval import Hit  # noqa: E402
-from .service import Assistant, IndexStatus  # noqa: E402
-from .store.base import is_url  # noqa: E402
+# Where each name of the package's API lives. They load on first use (PEP 562), so that
+# `python -m assistant status` does not import the answer composers, torch or bm25s first.
+_EXPORTS = {
+    ".answer": ("ABSTAIN_TEXT", "Answer", "Citation"),
+    ".errors": ("AssistantError", "ArticleError", "CorpusError", "IndexMismatchError", "IndexNotFoundError",
+                "InputError", "ModelError", "SourceError"),
+    ".ingest.indexer": ("BuildReport", "FileError", "build_index"),
+    ".retrieval": ("Hit",),
+    ".service": ("Assistant", "IndexStatus"),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name], __name__), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 _assistants: dict[object, Assistant] = {}
 
 
 def _assistant(index_dir: str | Path) -> Assistant:
+    from .service import Assistant
+    from .store.base import is_url
+
     key = index_dir if is_url(index_dir) else Path(index_dir).resolve()
     if key not in _assistants:
         _assistants[key] = Assistant(index_dir)

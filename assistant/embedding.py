@@ -1,9 +1,17 @@
-"""The sentence embedder: the packaged all-MiniLM-L6-v2 by default, loaded offline and lazily."""
+"""The sentence embedder: the packaged all-MiniLM-L6-v2 by default, loaded offline and lazily.
+
+The model runs in bert.py (plain torch), not through sentence-transformers, whose import took
+5 s of every command's start: the vectors are the same bits (tests/test_bert.py). What a command
+needs to know of the model without running it (its window, its dimension, its fingerprint) is
+read from its configuration files, so `status` and an `index` with nothing to do load no model.
+"""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -48,6 +56,41 @@ def _fingerprint(path: Path | None, spec: str) -> str:
     return digest.hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ModelCard:
+    """What a sentence-transformers model directory's configuration says, read without its weights."""
+
+    max_tokens: int  # word pieces read, [CLS] and [SEP] included; the rest is cut
+    dimension: int
+    normalised: bool  # the model ends in a Normalize module (its vectors are normalised by it, then here)
+
+    @classmethod
+    def read(cls, directory: Path) -> "ModelCard":
+        def load(name: str, default=None):
+            path = directory / name
+            if not path.is_file() and default is not None:
+                return default
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ModelError(f"Cannot read {path} ({exc}): reinstall the model or give another directory "
+                                 f"with --model or ${MODEL_ENV}.") from None
+
+        modules = [m.get("type", "").rpartition(".")[2] for m in load("modules.json", [{"type": "Transformer"},
+                                                                                       {"type": "Pooling"}])]
+        pooling = load("1_Pooling/config.json", {"pooling_mode_mean_tokens": True})
+        flags = {k for k, v in pooling.items() if k.startswith("pooling_mode_") and v is True}  # the older format
+        mean = pooling["pooling_mode"] == "mean" if "pooling_mode" in pooling else flags == {"pooling_mode_mean_tokens"}
+        if modules[:2] != ["Transformer", "Pooling"] or set(modules[2:]) - {"Normalize"} or not mean:
+            raise ModelError(f"{directory} is not a mean-pooled sentence-transformers model (modules {modules}): "
+                             f"use one such as the packaged all-MiniLM-L6-v2 (--model or ${MODEL_ENV}).")
+        config = load("config.json")
+        window = load("sentence_bert_config.json", {}).get("max_seq_length") \
+            or load("tokenizer_config.json", {}).get("model_max_length", 512)
+        return cls(max_tokens=int(min(window, config.get("max_position_embeddings", window))),
+                   dimension=int(config["hidden_size"]), normalised="Normalize" in modules)
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors; the model loads on first use."""
 
@@ -70,27 +113,37 @@ class Embedder:
     def fingerprint(self) -> str:
         return _fingerprint(self.path, self.spec)
 
+    @cached_property
+    def directory(self) -> Path:
+        """Where the model's files are: its directory, or a hub id's copy in the local cache."""
+        if self.path is not None:
+            return self.path
+        from huggingface_hub import snapshot_download
+
+        try:
+            return Path(snapshot_download(self.spec, local_files_only=True))
+        except Exception as exc:  # not cached, or not a repository id: the same to the user
+            raise ModelError(f"Cannot find embedding model {self.spec!r} ({type(exc).__name__}): give a local model "
+                             f"directory with --model or ${MODEL_ENV}; nothing is downloaded.") from None
+
+    @cached_property
+    def card(self) -> ModelCard:
+        return ModelCard.read(self.directory)
+
     @property
     def model(self):
-        key = f"{self.path or self.spec}|{self.backend}"
+        """The encoder (bert.BertModel, its linear layers in int8 for the int8 backend), one per process."""
+        key = f"{self.directory}|{self.backend}"
         if key in _loaded:
             return _loaded[key]
         with _load_lock:
             if key not in _loaded:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 import torch
-                import transformers
-                from sentence_transformers import SentenceTransformer
 
-                transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per start
+                from .bert import load_bert
+
                 torch.set_num_threads(QUERY_THREADS)
-                try:
-                    model = SentenceTransformer(str(self.path or self.spec), device="cpu")
-                except Exception as exc:  # any loader failure means the same thing to the user
-                    raise ModelError(
-                        f"Cannot load embedding model {self.spec!r} ({type(exc).__name__}: {exc}). "
-                        f"Give a local model directory with --model or ${MODEL_ENV}; nothing is downloaded."
-                    ) from None
+                model = load_bert(self.directory)
                 if self.backend == "int8":
                     from .int8 import quantise_int8
 
@@ -99,20 +152,31 @@ class Embedder:
             return _loaded[key]
 
     @property
+    def tokenizer(self):
+        """The model's word-piece tokenizer (bert.WordPieces), cutting at `max_tokens`; no weights loaded."""
+        key = f"{self.directory}|tokenizer"
+        if key not in _loaded:
+            from .bert import load_tokenizer
+
+            with _load_lock:
+                if key not in _loaded:
+                    _loaded[key] = load_tokenizer(self.directory, self.max_tokens)
+        return _loaded[key]
+
+    @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self.card.dimension
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads, including [CLS] and [SEP]; the rest is cut silently."""
-        return int(self.model.max_seq_length)
+        return self.card.max_tokens
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces of each text, without special tokens."""
         if not texts:
             return []
-        ids = self.model.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
-        return [len(x) for x in ids]
+        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
 
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False, threads: int = BUILD_THREADS) -> np.ndarray:
         """Normalised float32 vectors, one row per text (bulk: several threads)."""
@@ -138,15 +202,27 @@ class Embedder:
         import torch
 
         model = self.model
-        pieces = model.tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)["input_ids"]
-        chunks = same_length_chunks([len(ids) for ids in pieces], batch_size)
+        encoded = self.tokenizer(texts, truncation=True)
+        ids, types = encoded["input_ids"], encoded["token_type_ids"]
+        chunks = same_length_chunks([len(row) for row in ids], batch_size)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         with torch.inference_mode():
             for rows in _progress(chunks, progress):
-                features = model.preprocess([texts[i] for i in rows])
-                vectors = model(features)["sentence_embedding"].float()
-                out[rows] = torch.nn.functional.normalize(vectors, dim=1).numpy()
+                input_ids = torch.tensor([ids[i] for i in rows], dtype=torch.long)
+                mask = torch.ones_like(input_ids)
+                hidden = model(input_ids, mask, torch.tensor([types[i] for i in rows], dtype=torch.long)).last_hidden_state
+                vectors = self._pooled(hidden, mask)
+                out[rows] = torch.nn.functional.normalize(vectors.float(), dim=1).numpy()
         return out
+
+    def _pooled(self, hidden, mask):
+        """sentence-transformers' mean pooling and Normalize module, operation for operation (same bits)."""
+        import torch
+
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        summed = (hidden * weights).sum(dim=1, dtype=torch.float32)
+        vectors = summed / torch.clamp(weights.sum(dim=1, dtype=torch.float32), min=1e-9)
+        return torch.nn.functional.normalize(vectors, p=2, dim=-1) if self.card.normalised else vectors
 
 
 def same_length_chunks(lengths: list[int], batch_size: int) -> list[list[int]]:

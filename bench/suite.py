@@ -141,7 +141,9 @@ def main() -> None:
         ann.FLAT_LIMIT = 50_000
     load_at_start = os.getloadavg()
     embedder = Embedder()
-    plain = Embedder(backend="float32").model  # the baseline: the library's own encode, float weights
+    from sentence_transformers import SentenceTransformer  # the peer (requirements-dev.txt); the app runs bert.py
+
+    plain = SentenceTransformer(str(Embedder(backend="float32").directory), device="cpu")  # the library's own encode
     embedder.encode(["warm up"]), plain.encode(["warm up"])
     squad = [qa["question"] for a in squad_articles() for p in a["paragraphs"] for qa in p["qas"]]
     questions = squad[::25][:200]

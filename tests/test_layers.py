@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 # Lowest first. A module may import its own layer and those below it, never one above. A module's
 # layer is that of the longest entry naming it or a package above it ("store.files.view": "store.files").
 LAYERS = [
-    {"types", "errors", "dates", "settings", "int8", "lexical"},
+    {"types", "errors", "dates", "settings", "int8", "lexical", "bert"},
     {"store", "store.base", "embedding"},
     {"store.files", "store.pg"},  # the backends (every module inside them)
     {"store.backends"},

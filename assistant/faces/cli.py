@@ -28,9 +28,12 @@ def _print_report(report, as_json: bool) -> None:
 
 
 def cmd_index(args) -> int:
-    from ..service import Assistant
+    from ..embedding import Embedder
+    from ..ingest.indexer import build_index
 
-    report = Assistant(args.index, args.corpus, model=args.model).build(rebuild=args.rebuild)
+    # Not through the service: it would load the answer composers and the new index for questions
+    # that never come. With nothing to do, no model loads either (embedding.py), so this takes < 1 s.
+    report = build_index(args.corpus, args.index, rebuild=args.rebuild, embedder=Embedder(args.model))
     _print_report(report, args.json)
     return 1 if report.errors and not (report.added or report.updated or report.unchanged) else 0
 
