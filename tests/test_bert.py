@@ -143,3 +143,20 @@ def test_a_model_this_program_cannot_run_is_refused_with_what_to_do(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
     with pytest.raises(ModelError, match="not a BERT encoder"):
         bert.BertConfig.read(tmp_path)
+
+
+def test_the_span_reader_reads_as_it_did_on_transformers(monkeypatch, transformers_pair):
+    """answer/span_reader.py loads its base through bert.py; its readings (int8, as served) must
+    be the ones it gave on transformers' BertModel and tokenizer."""
+    from transformers import AutoModel
+
+    from assistant.answer.span_reader import SpanReader
+
+    questions = ["Why might Lukashenko deviate from Moscow?", "Who is Tom Røseth?", "When?", EDGES[4]]
+    passages = texts()[8:14]
+    pairs = ([q for q in questions for _ in passages], [p for _ in questions for p in passages])
+    ours = SpanReader().pairs(*pairs)
+    monkeypatch.setattr(bert, "load_tokenizer", lambda path: transformers_pair[0])
+    monkeypatch.setattr(bert, "load_bert", lambda path: AutoModel.from_pretrained(str(path)))
+    theirs = SpanReader().pairs(*pairs)
+    assert [r.as_list() for r in ours] == [r.as_list() for r in theirs]

