@@ -2,7 +2,7 @@
 and the Reuters stories (bench/data/conversations.jsonl, split by article as split.json says;
 each turn has its own evidence strings), asked turn by turn with the earlier turns as history.
 
-    python bench/eval_followups.py [--tune-only] [--show]
+    python bench/eval_followups.py [--tune-only] [--show] [--heldout]
 
 Per turn position (the first question, then the follow-ups): whether the cited passages hold
 an evidence string, whether the answer text does, whether its first sentence does, and how
@@ -14,7 +14,7 @@ import argparse
 import json
 
 from common import PIECE, ROOT, cites, shows, table
-from own import halves, own_index
+from own import halves, heldout_index, load_jsonl, own_index
 
 from assistant.embedding import Embedder
 from assistant.service import Assistant
@@ -59,7 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tune-only", action="store_true", help="leave the test half out")
     parser.add_argument("--show", action="store_true", help="print each follow-up's query and answer")
+    parser.add_argument("--heldout", action="store_true", help="only the held-out conversations (bench/data/HELDOUT.md)")
     args = parser.parse_args()
+    if args.heldout:
+        rows = evaluate(Assistant(heldout_index(Embedder())), load_jsonl("heldout_conversations.jsonl"), args.show)
+        print("Held-out conversations (test only):")
+        print(table(rows, ["turn", "n", "cited passages hold evidence", "answer text holds it", "first sentence holds it",
+                           "declined"]))
+        return
     assistant = Assistant(own_index(Embedder()))
     conversations = load_conversations()
     for half in ("tune",) if args.tune_only else ("tune", "test"):

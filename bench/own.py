@@ -53,6 +53,26 @@ def fresh_index(embedder):
     return index
 
 
+def heldout_index(embedder, *, differ: bool = False):
+    """The index of the seeds, every Reuters story of bench/data (ours, the fresh ones, the held-out
+    ones of HELDOUT.md) and, with `differ`, the pairs of reports that differ; its directory."""
+    name = "differ" if differ else "heldout"
+    corpus = RESULTS / f"{name}-corpus"
+    if corpus.exists():
+        shutil.rmtree(corpus)
+    corpus.mkdir(parents=True)
+    folders = ["reuters", "fresh", "heldout"] + (["differ"] if differ else [])
+    for source in [*(ROOT / "corpus").glob("*.md"), *(p for f in folders for p in (DATA / f).glob("*.md"))]:
+        shutil.copy2(source, corpus / source.name)
+    index = RESULTS / f"{name}-index-{embedder.backend}"
+    build_index(corpus, index, embedder=embedder, progress=False)
+    return index
+
+
+def load_jsonl(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def own_index(embedder, half: str | None = None):
     """The index of the seeds and the Reuters stories (only those of `half`, "tune" or "test",
     when given), brought up to date; its directory."""

@@ -306,3 +306,22 @@ def test_who_the_seed_articles_speak_of_as_a_person(seed_index):
     for name, is_person in (("Hansen", True), ("Godzimirski", True), ("Putin", True),  # "President Vladimir Putin"
                             ("Ukraine", False), ("Moscow", False), ("Belta", False)):
         assert spoken_of_as_person(name, searcher.naming(name)) is is_person, name
+
+
+def test_a_pronoun_never_goes_to_a_question_word_nor_past_an_unrelated_turn():
+    """After "What's a good recipe for banana bread?" (declined: off every article's topic), "Why did
+    he say that?" is searched alone, not as "Why did What say that?"."""
+    off_topic = [("What's a good recipe for banana bread?", "The articles don't cover this.")]
+    assert entities("What's a good recipe for banana bread?") == []
+    assert rewrite("Why did he say that?", off_topic) == "Why did he say that?"
+    declined_on_topic = [("What is Lukashenko's salary?", "The articles don't say what Lukashenko's salary is. "
+                                                         "Closest: The president of Belarus — ITavisen (¶2).")]
+    assert "Lukashenko" in rewrite("Why is it not given?", declined_on_topic)  # on topic: the turn before still counts
+
+
+def test_a_pronoun_goes_first_to_the_person_the_question_itself_names():
+    history = [("Who is Tom Røseth?", "Tom Røseth is head teacher in intelligence at the Norwegian Defence University "
+                                      "College.")]
+    long_question = "Why did Lukashenko say that he would only join the war if Belarus was attacked?"
+    assert rewrite(long_question, history, person=lambda name: True) == long_question
+    assert rewrite("What does he say about Ukraine?", history) == "What does Tom Røseth say about Ukraine?"

@@ -49,8 +49,9 @@ def entities(text: str) -> list[str]:
     found = []
     for match in _NAME.finditer(text):
         words = match.group(0).split()
-        while words and (words[0] in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
-            words.pop(0)  # "At least 140 people …" names nobody called "At"
+        # "At least 140 people …" names nobody called "At", nor "What's a good recipe …" anybody called "What"
+        while words and (_POSSESSIVE.sub("", words[0]) in _QUESTION_WORDS or words[0].lower() in STOPWORDS_EN):
+            words.pop(0)
         name = _POSSESSIVE.sub("", " ".join(words)).strip()
         if name and name not in found:
             found.append(name)
@@ -138,11 +139,29 @@ def _referent(history: Sequence[tuple[str, object]], own: set[str], person: Call
     return []
 
 
+def unrelated(answer: object) -> bool:
+    """An earlier answer that found its question off the articles' topics ("The articles don't cover
+    this."): the conversation starts again after it."""
+    covered = getattr(answer, "covered", None)
+    if isinstance(covered, bool):
+        return declined(answer) and not covered
+    return str(_text(answer) or "").strip().startswith(f"{DECLINE_OPENING} cover this")
+
+
+def named_before(question: str, pronoun: re.Match, person: Callable[[str], bool] | None) -> bool:
+    """The question itself names someone before its "he"/"she": the pronoun is theirs ("Why did
+    Lukashenko say that he would stay out of the war?")."""
+    return any(person is None or person(name) for name in entities(question[:pronoun.start()]))
+
+
 def rewrite(question: str, history: Sequence[tuple[str, object]], person: Callable[[str], bool] | None = None) -> str:
     """The query to search: the question, plus the names of the conversation when it leans on them.
     `person(name)`: whether the articles speak of `name` as a person (quote or describe them);
     without it every name a follow-up brings is taken for a new subject."""
-    if not history or not is_follow_up(question):
+    if not history or not is_follow_up(question) or unrelated(history[-1][1]):
+        return question
+    personal = _PERSONAL.search(question)
+    if personal and named_before(question, personal, person):
         return question
     own = set(entities(question))
     if own and not _PERSONAL.search(question):

@@ -22,50 +22,16 @@ from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
 from ..store.base import EVERYTHING, Filter
 from . import candidates as cands
-from . import features, quotes, repair, spelling
+from . import context, differ, features, quotes, repair, spelling
 from .base import Answer, Citation, ShortAnswer, decide, declined
 from .repair import Repaired
 from .reader import Reader, load_reader, span_rows
 from .span_reader import Reading, Span, SpanReader, load_span_reader
 from .selection import own_words, profile, select
 
-_COUNTED = re.compile(r"\b(two|three|four|several|some|a few|many)\b[^:]*:$", re.I)  # "points to two possible reasons:"
-_ENUMERATES = re.compile(r"^(one|first|firstly|the first|second|secondly|the second|the other|another|third|"
-                         r"the third|finally|lastly)\b", re.I)
-
-
 def missing_names(searcher: Searcher, question: str) -> list[str]:
     """Capitalised words of the question (after its first) that no live passage contains."""
     return spelling.unknown(searcher, name_words(question))
-
-
-def _enumerated(hits: list[Hit], rank: int, index: int, limit: int = 8) -> set[tuple[int, int]]:
-    """Sentences opening "One …", "The second …" after a counted lead-in, in its passage and
-    in the article's next passage when that was retrieved too."""
-    hit = hits[rank]
-    following = [(rank, i) for i in range(index + 2, len(hit.sentences))]
-    after = [(r, h) for r, h in enumerate(hits) if h.article_id == hit.article_id and 0 <= h.start - hit.end <= 4]
-    following += [(r, i) for r, h in after[:1] for i in range(len(h.sentences))]
-    found = set()
-    for r, i in following[:limit]:
-        start, end = hits[r].sentences[i]
-        if _ENUMERATES.match(cands.display_text(hits[r].text[start:end])):
-            found.add((r, i))
-    return found
-
-
-def _referents(hits: list[Hit], rank: int, index: int, limit: int = 3) -> set[tuple[int, int]]:
-    """The sentences of hit `rank` before sentence `index` that it needs: the one before, and further
-    back while each in turn points back ("… the arbitrageur said." ← "But he added …" ← "He noted …")."""
-    hit, keys = hits[rank], set()
-    for j in range(index - 1, max(-1, index - 1 - limit), -1):
-        start, end = hit.sentences[j]
-        if cands.is_fragment(hit.text[start:end]):
-            break  # a heading or caption is no referent, and never part of an answer
-        keys.add((rank, j))
-        if not cands.points_back(cands.display_text(hit.text[start:end])):
-            break
-    return keys
 
 
 def lead_span(lead: cands.Candidate, hits: list[Hit], readings: list[Reading], margin: float, words: int) -> Span | None:
@@ -94,6 +60,12 @@ def short_margin_for(question: str, settings: AnswerSettings, fitted: float, fit
     if features.asks_why(question):
         return settings.short_margin_why if settings.short_margin_why is not None else fitted_why
     return settings.short_margin if settings.short_margin is not None else fitted
+
+
+def _holding(found: list[cands.Candidate], hits: list[Hit], report: differ.Report) -> cands.Candidate | None:
+    """The candidate sentence that holds a report's span."""
+    return next((c for c in found if c.rank == report.rank and hits[c.rank].sentences[c.index][0] <= report.span.start
+                 and report.span.end <= hits[c.rank].sentences[c.index][1]), None)
 
 
 class ExtractiveComposer:
@@ -149,41 +121,24 @@ class ExtractiveComposer:
             return declined(question, query_text, hits, answered, verdict.covered >= 0.5)
         chosen = [found[i] for i in select(found, probabilities, query_text, self.settings,
                                               [h.article_id for h in hits])]
+        # Each report must be a short answer its passage would show alone at the fitted short margin
+        # (not the answer threshold, nor a margin the settings lower to show more short answers):
+        # a weak span elsewhere (a past date in a background paragraph) is no report.
+        fitted = self.reader.short_margin_why if features.asks_why(query_text) else self.reader.short_margin
+        reports = differ.differing(hits, readings, fitted) if "differ" in rules else None
+        holding = [_holding(found, hits, r) for r in reports] if reports else []
+        if reports and all(c is not None for c in holding):
+            chosen += [c for c in holding if c not in chosen]
+        else:
+            reports = None
         answer = self._render(question, query_text, hits, chosen, answered)
+        if reports:  # "Reports differ: 140 [1]; 137 [2]." leads, and no one short answer is shown
+            numbers = {id(c.hit): c.number for c in answer.citations}
+            said = "; ".join(f"{r.text} [{n}]" for n, r in sorted((numbers[id(hits[r.rank])], r) for r in reports))
+            return replace(answer, text=f"Reports differ: {said}. {answer.text}")
         margin = short_margin_for(query_text, self.settings, self.reader.short_margin, self.reader.short_margin_why)
         short = short_answer(chosen[0], hits, readings, answer.citations, margin, self.settings.short_words)
         return replace(answer, short_answer=short)
-
-    @staticmethod
-    def _with_context(chosen: list[cands.Candidate], hits: list[Hit]) -> list[list[tuple[int, int]]]:
-        """Per chosen sentence, the (hit rank, sentence index) keys it brings, in article order."""
-        taken: dict[tuple[int, int], int] = {}  # key → its group
-        groups: list[set[tuple[int, int]]] = []
-        for c in chosen:
-            keys = {(c.rank, c.index)}
-            if c.lead_in:
-                keys.add((c.rank, c.index + 1))
-                if _COUNTED.search(c.text):  # "two possible reasons:" brings "One is …" and "The second is …"
-                    keys |= _enumerated(hits, c.rank, c.index)
-            hit = hits[c.rank]  # a quote over several sentences comes whole ('"I am for reforms. …," he said.')
-            keys |= {(c.rank, j) for j in quotes.quotation_of(hit.text, hit.sentences, c.index)}
-            if c is chosen[0] and c.index + 1 < len(hit.sentences):  # the lead's speaker goes on in a quote
-                raw, after = (hit.text[slice(*hit.sentences[i])] for i in (c.index, c.index + 1))
-                if quotes.continues(after, raw):
-                    keys.add((c.rank, c.index + 1))
-            before = (c.rank, c.index - 1)
-            if c.back_reference and c.index > 0 and before in taken:
-                keys -= taken.keys()  # "They declined …" goes right after the sentence it points back to
-                groups[taken[before]] |= keys
-                taken.update(dict.fromkeys(keys, taken[before]))
-                continue
-            if c.back_reference and c.index > 0:
-                keys |= _referents(hits, c.rank, c.index)
-            keys -= taken.keys()
-            if keys:
-                taken.update(dict.fromkeys(keys, len(groups)))
-                groups.append(keys)
-        return [sorted(group) for group in groups]
 
     def _render(self, question: str, query_text: str, hits: list[Hit], chosen: list[cands.Candidate],
                 confidence: float) -> Answer:
@@ -193,7 +148,7 @@ class ExtractiveComposer:
         speakers: dict[int, list[str]] = {}
         quoted: dict[int, list[bool]] = {}  # per hit: whether each sentence starts inside a quotation
         pieces: list[list] = []  # [number, (rank, paragraph start, speaker), texts, attribution]
-        for group in self._with_context(chosen, hits):
+        for group in context.with_context(chosen, hits):
             for rank, index in group:
                 hit = hits[rank]
                 start, end = hit.sentences[index]
