@@ -134,7 +134,7 @@ def test_quote_attribution_on_the_seeds():
         "– I am ready to fight together with the ": "Lukashenko",  # "he said", after "Lukashenko claimed"
         "– It is reminiscent of what Putin said i": "Hansen",  # not Putin, who is only mentioned
         "– The idea that the attackers traveled t": None,  # "the think tank points out": no name
-        "– When they say something, I always star": None,  # no attribution at all
+        "– When they say something, I always star": "Hansen",  # no attribution: the quote before it goes on
     }
     for start, speaker in expected.items():
         assert speakers[start] == speaker, start
@@ -325,3 +325,14 @@ def test_a_pronoun_goes_first_to_the_person_the_question_itself_names():
     long_question = "Why did Lukashenko say that he would only join the war if Belarus was attacked?"
     assert rewrite(long_question, history, person=lambda name: True) == long_question
     assert rewrite("What does he say about Ukraine?", history) == "What does Tom Røseth say about Ukraine?"
+
+
+def test_a_follow_up_shows_his_quotes_in_quote_marks_under_his_name(seed_index):
+    """After "Who is Arve Hansen?", "What does he say about Ukraine?": his words are quoted and
+    named, never shown in the assistant's own voice (issue 39)."""
+    assistant = Assistant(seed_index, settings=ALWAYS)
+    first = assistant.ask("Who is Arve Hansen?")
+    answer = assistant.ask("What does he say about Ukraine?", history=[("Who is Arve Hansen?", first)])
+    assert answer.query == "What does Arve Hansen say about Ukraine?"
+    assert "Hansen: “When they say something, I always start to fear the opposite.”" in answer.text
+    assert not re.search(r"(^|\] )When they say something", answer.text)

@@ -216,3 +216,11 @@ def test_a_quote_handing_over_to_the_next_reads_as_one():
 ])
 def test_a_word_capitalised_by_opening_a_sentence_is_no_speaker(sentence):
     assert quotes.sentence_speaker(sentence, None) is None and quotes.named_speaker(sentence) is None
+
+
+def test_a_dash_quote_nobody_is_named_for_keeps_its_quote_marks():
+    sentence = "– When they say something, I always start to fear the opposite."
+    hits = [_passage_hit(0, [sentence])]
+    found = cands.collect(hits, [np.eye(1, 8, dtype=np.float32)], np.ones(8, dtype=np.float32), lambda h: None)
+    answer = ExtractiveComposer.__new__(ExtractiveComposer)._render("q", "q", hits, found, 0.9)
+    assert answer.text == "“When they say something, I always start to fear the opposite.” [1]"

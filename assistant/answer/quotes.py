@@ -81,8 +81,9 @@ def speaker(paragraph: str, previous: str | None) -> str | None:
         return None  # attributed to something that is not a name: do not guess
     if previous is None:
         return None
-    if is_quote(previous):  # "…, says Røseth, and continues:" hands the floor to the next quote
-        return named_speaker(previous) if previous.rstrip().endswith(":") else None
+    # A dash quote after another keeps its speaker ("– …, says Hansen." then "– When they say
+    # something, …"), as after "…, says Røseth, and continues:"; after an unattributed one (an
+    # interview's question) nobody is named, so nobody is guessed.
     return named_speaker(previous)
 
 
