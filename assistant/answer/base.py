@@ -16,7 +16,7 @@ from . import phrasing
 if TYPE_CHECKING:
     from .repair import Repaired
 
-ABSTAIN_TEXT = f"{phrasing.DECLINE_OPENING} cover this question."
+ABSTAIN_TEXT = f"{phrasing.DECLINE_OPENING} cover this."
 
 
 class Composer(Protocol):
@@ -39,6 +39,7 @@ def declined(question: str, query: str, hits: Sequence[Hit], confidence: float, 
     articles speak of what the question is about (`covered`), it says what they do not say."""
     if not covered or not hits:
         return Answer(question, query, ABSTAIN_TEXT, (), tuple(hits), True, float(confidence))
-    closest = hits[0]
-    text = f"{phrasing.DECLINE_OPENING} say {phrasing.indirect(question)}. Closest: {closest.source_label()} ({closest.paragraph_label})."
+    closest, clause = hits[0], phrasing.indirect(question)
+    said = f"say {clause}" if clause else "answer this question, though they speak of its topic"
+    text = f"{phrasing.DECLINE_OPENING} {said}. Closest: {closest.source_label()} ({closest.paragraph_label})."
     return Answer(question, query, text, (), tuple(hits), True, float(confidence), covered=True)

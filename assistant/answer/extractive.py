@@ -22,7 +22,7 @@ from ..retrieval import Hit, Searcher, name_words
 from ..settings import DEFAULT, AnswerSettings
 from ..store.base import EVERYTHING, Filter
 from . import candidates as cands
-from . import context, differ, features, quotes, repair, spelling
+from . import context, differ, features, phrasing, quotes, repair, spelling
 from .base import Answer, Citation, ShortAnswer, decide, declined
 from .repair import Repaired
 from .reader import Reader, load_reader, span_rows
@@ -97,6 +97,7 @@ class ExtractiveComposer:
     def warm(self) -> None:
         _ = self.reader  # reads and checks reader.json
         self.spans.read("warm-up?", ["A sentence to read."])  # loads, checks and quantises the adapter
+        phrasing.warm()
 
     def observe(self, query_text: str, vector: np.ndarray | None = None, where: Filter = EVERYTHING, searched=None):
         """(hits, candidates, features.Observation) for a question: what the reader sees (bench/fit_reader.py fits on

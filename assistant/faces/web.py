@@ -193,7 +193,7 @@ def build_demo(assistant: Assistant, *, examples: list[str] | None = None):
             until: only articles published on or before this day, YYYY-MM-DD; empty for no limit.
 
         Returns:
-            The answer text as the chat and the command line show it (Markdown: the short answer in bold when there is one, then each sentence ending in its [n] citation, or "The articles don't cover this question."), the articles' own words escaped so that markup in them shows as text, and the answer as JSON, its texts as the articles give them: question, query searched, abstained, confidence, short answer, citations (number, title, outlet, byline, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
+            The answer text as the chat and the command line show it (Markdown: the short answer in bold when there is one, then each sentence ending in its [n] citation, or "The articles don't cover this."), the articles' own words escaped so that markup in them shows as text, and the answer as JSON, its texts as the articles give them: question, query searched, abstained, confidence, short answer, citations (number, title, outlet, byline, published, url, file, paragraphs, passage text, cited sentences and their spans, speakers) and, when declined, the closest passages.
         """
         question = (question or "").strip()
         if not question:
