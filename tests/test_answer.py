@@ -336,3 +336,32 @@ def test_a_follow_up_shows_his_quotes_in_quote_marks_under_his_name(seed_index):
     assert answer.query == "What does Arve Hansen say about Ukraine?"
     assert "Hansen: “When they say something, I always start to fear the opposite.”" in answer.text
     assert not re.search(r"(^|\] )When they say something", answer.text)
+
+
+@pytest.mark.parametrize("question, several", [
+    ("When did construction begin and why was it delayed?", True), ("Who won, and how many votes did she get?", True),
+    ("What did Hansen say or what did he mean?", True), ("Who is the man who met Putin?", False),
+    ("How many people died and were injured?", False), ("Why might Lukashenko deviate from Moscow?", False),
+])
+def test_a_question_that_asks_two_things_is_told(question, several):
+    from assistant.answer.features import asks_several
+
+    assert asks_several(question) is several
+
+
+def test_a_question_that_asks_two_things_leads_with_no_one_span(tmp_path, embedder):
+    """Over "Construction began in 2019 and was delayed by two years …", "When did construction
+    begin and why was it delayed?" must not lead with "two years" (issue 36)."""
+    from assistant.ingest.indexer import build_index
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "bridge.md").write_text(
+        "---\ntitle: New bridge opens after long delay\noutlet: Valley Courier\npublished: 2024-05-02\n---\n\n"
+        "The new river bridge in Hamden opened to traffic on Wednesday.\n\nConstruction began in 2019 and was delayed "
+        "by two years because of a dispute over the steel contract.\n\nThe bridge cost 48 million dollars, the county "
+        "said.\n", encoding="utf-8")
+    build_index(tmp_path / "corpus", tmp_path / "index", embedder=embedder, progress=False)
+    assistant = Assistant(tmp_path / "index", tmp_path / "corpus")
+    answer = assistant.ask("When did construction begin and why was it delayed?")
+    assert not answer.abstained and "Construction began in 2019" in answer.text and answer.short_answer is None
+    assert assistant.ask("How much did the bridge cost?").short_answer.text == "48 million dollars"

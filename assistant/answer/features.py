@@ -77,6 +77,15 @@ def asks_why(question: str) -> bool:
     return bool(first) and first.group(1).lower() == "why"
 
 
+_SECOND_ASK = re.compile(r"(?:\band|\bor|,|;)\s+(?:also\s+)?(why|how|what|which|who|whom|whose|when|where)\b", re.I)
+
+
+def asks_several(question: str) -> bool:
+    """The question asks two things ("When did construction begin and why was it delayed?"): a
+    question word opens a second clause after "and", "or" or a comma. No one short span answers it."""
+    return bool(_QUESTION_WORD.search(question)) and bool(_SECOND_ASK.search(question))
+
+
 def asks_for_words(question: str) -> bool:
     """"What does Hansen say/think …", "How does Godzimirski characterize …": a person's own words answer it."""
     return bool(ASKS_WORDS.search(question))
