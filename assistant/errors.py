@@ -8,12 +8,16 @@ import re
 REPAIR = "run `python -m assistant index` to re-embed what it held from the corpus"
 
 
-# What must not reach a terminal or a one-line message raw: C0 and C1 control characters (a
+# The characters that act instead of showing, as a regex class: C0 and C1 control characters (a
 # newline splits the line, ESC starts a terminal command), Unicode line separators and the
-# bidirectional overrides that make a name read backwards, and lone surrogates (a file name's
-# bytes that are not UTF-8, as Python lists them; printing one raises UnicodeEncodeError).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                          "\ud800-\udfff]")
+# bidirectional controls that make text read backwards. One definition for every place text
+# crosses a boundary: names in messages (printable, escaped), article text on a terminal
+# (faces/terminal.inert, dropped but for newline and tab), questions (service.question_text,
+# whitespace ones read as spaces, the rest dropped).
+CONTROLS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# Names also escape lone surrogates (a file name's bytes that are not UTF-8, as Python lists
+# them; printing one raises UnicodeEncodeError).
+_UNPRINTABLE = re.compile(f"[{CONTROLS}\ud800-\udfff]")
 
 
 def _escaped(match: re.Match) -> str:

@@ -16,7 +16,7 @@ from .answer import COMPOSERS, Answer, Composer
 from .settings import DEFAULT, AnswerSettings
 from .answer.repair import repair
 from .embedding import Embedder
-from .errors import ArticleError, IndexNotFoundError, InputError
+from .errors import CONTROLS, ArticleError, IndexNotFoundError, InputError
 from .ingest.corpus import article_id
 from .ingest.indexer import BuildReport, build_index, merge_segments
 from .ingest.library import ArticleInfo
@@ -49,10 +49,10 @@ def with_range_note(answer: Answer, where: store.Filter, articles: dict) -> Answ
     return replace(answer, text=answer.text + note)
 
 
-# A question is text: control characters (a NUL from a script made the reader decline) are dropped,
+# A question is text: control characters (errors.CONTROLS; a NUL from a script made the reader decline) are dropped,
 # whitespace ones read as spaces; a lone surrogate (a command-line byte that was not UTF-8, as
 # Python hands it over; "\\udc80" in JSON) breaks the tokenizers and becomes U+FFFD.
-_CONTROLS = {c: (" " if chr(c).isspace() else None) for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL = re.compile(f"[{CONTROLS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -60,7 +60,7 @@ def question_text(question: object, field: str = "question") -> str:
     """`question` as text the search can read, or InputError naming `field`."""
     if not isinstance(question, str):
         raise InputError(f"{field}: give the question as text, not {type(question).__name__}")
-    return _SURROGATE.sub("\ufffd", question).translate(_CONTROLS)
+    return _CONTROL.sub(lambda m: " " if m.group().isspace() else "", _SURROGATE.sub("\ufffd", question))
 
 
 def history_turns(history: object) -> list[tuple[str, object]]:

@@ -136,11 +136,12 @@ def test_article_text_cannot_send_escape_codes_to_the_terminal(seed_index):
     from assistant.faces.terminal import ANSI, PLAIN, to_terminal
 
     answer = Assistant(seed_index).ask(MEETING)
-    hostile = "\x1b[2J\x1b]0;owned\x07\r"
+    hostile = "\x1b[2J\x1b]0;owned\x07\r\u202edesrever\u2066"
     citation = answer.citations[0]
     answer = replace(answer, text=answer.text + hostile, citations=(
         replace(citation, hit=replace(citation.hit, title=citation.hit.title + hostile)),) + answer.citations[1:])
     for style in (ANSI, PLAIN):
         shown = to_terminal(answer, style)
         assert "\x1b[2J" not in shown and "\x1b]0" not in shown and "\x07" not in shown and "\r" not in shown
+        assert "\u202e" not in shown and "\u2066" not in shown  # nor may it turn the lines after it backwards
         assert "[2J" in shown  # what is left of it is shown as text

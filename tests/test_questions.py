@@ -33,7 +33,7 @@ def test_a_question_with_a_lone_surrogate_is_answered_in_python(service):
     assert service.retrieve("Who is Tom R\udcf8seth?", 1)  # a Latin-1 byte from a terminal
 
 
-@pytest.mark.parametrize("noise", ["\x00", "\x00\x00\x07", "\x1b[31m", "\x7f", "\x85"])
+@pytest.mark.parametrize("noise", ["\x00", "\x00\x00\x07", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u2066\u200f"])
 def test_control_characters_are_dropped_before_the_search(service, noise):
     plain = service.ask(CARD_QUESTION)
     noisy = service.ask(CARD_QUESTION.replace("Lukashenko ", f"Lukashenko{noise} "))
@@ -69,3 +69,16 @@ def test_a_history_of_pairs_still_leads_the_follow_up(service):
         follow = service.ask("What does he say about Ukraine?", history=history)
         expected = "What does he say about Ukraine?" if not history else "What does Tom Røseth say about Ukraine?"
         assert follow.query == expected
+
+
+def test_one_set_of_control_characters_for_questions_names_and_the_terminal():
+    """errors.CONTROLS: a question drops them (whitespace ones read as spaces), a name in a
+    message escapes them, article text on a terminal drops them but for newline and tab."""
+    from assistant.errors import printable
+    from assistant.faces.terminal import inert
+    from assistant.service import question_text
+
+    hostile = "a\u202eb\u2066c\x1b[2Jd\u2028e\tf\ng"
+    assert question_text(hostile) == "abc[2Jd e f g"
+    assert printable(hostile) == "a\\u202eb\\u2066c\\x1b[2Jd\\u2028e\\tf\\ng"
+    assert inert(hostile) == "abc[2Jde\tf\ng"

@@ -7,12 +7,14 @@ import os
 import re
 from dataclasses import dataclass
 
+from ..errors import CONTROLS
 from . import render
 from ..answer import Answer
 
-# Article text is data: a passage holding ESC [ 2 J must not clear the reader's screen, nor a
-# stray carriage return overwrite a line. Control characters other than newline and tab go.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Article text is data: a passage holding ESC [ 2 J must not clear the reader's screen, a stray
+# carriage return overwrite a line, nor a bidirectional override turn the next line backwards.
+# Control characters (errors.CONTROLS) other than newline and tab go.
+_CONTROL = re.compile(f"(?![\n\t])[{CONTROLS}]")
 
 
 def inert(text: str) -> str:
