@@ -196,9 +196,12 @@ class ExtractiveComposer:
                     pieces.append([number, (rank, p_start, speaker), [text], attribution])
         rendered: list[list] = []  # [number, text]
         for number, (rank, p_start, speaker), texts, attribution in pieces:
-            body = quotes.quotation(texts, speaker, attribution) if (speaker or attribution) else " ".join(texts)
-            if body == " ".join(texts) and quotes.is_quote(cands.paragraph_of(hits[rank].text, p_start)[1]):
-                body = f"“{body.strip()}”"  # a dash quote nobody is named for: still a quote, never the article's voice
+            if speaker or attribution:
+                body = quotes.quotation(texts, speaker, attribution)
+            elif quotes.is_quote(cands.paragraph_of(hits[rank].text, p_start)[1]):
+                body = f"“{' '.join(texts).strip()}”"  # a dash quote nobody is named for: still a quote, never the article's voice
+            else:
+                body = " ".join(texts)
             introduced = rendered and rendered[-1][0] == number and rendered[-1][1].endswith(":")
             if introduced and speaker and not attribution and quotes.short_name(speaker) in rendered[-1][1]:
                 body = f"“{' '.join(texts)}”"  # "Røseth points to two reasons: “One is …”": named already
