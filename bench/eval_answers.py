@@ -8,7 +8,8 @@ only; the test half is for the report); `--show` prints each own question's answ
 `--fresh` adds the fresh test stories of bench/data/fresh (53 questions written before the
 span reader was tuned; report only), indexed with the seeds and every other Reuters story;
 `--heldout` the held-out stories of bench/data/HELDOUT.md (79 questions written by a helper who
-had not read the code, before the SQuAD-trained reader was tuned; report only); `--differ` the
+had not read the code, before the SQuAD-trained reader was tuned; report only); `--heldout2` those
+of HELDOUT2.md (68 questions by another such helper, 8 of them off topic); `--differ` the
 pairs of reports that differ: how often "Reports differ" fires on them, rightly and wrongly,
 and on every other news question.
 
@@ -47,7 +48,7 @@ def fragments(text: str) -> list[str]:
 
 
 def evaluate(assistant: Assistant, questions: list[dict], show: bool = False) -> dict:
-    n = cited = in_text = first = declined_pos = neg = declined_neg = hedged = 0
+    n = cited = in_text = first = declined_pos = neg = declined_neg = hedged = off = off_declined = off_plain = 0
     shorts: list[float] = []
     broken = []
     for q in questions:
@@ -56,6 +57,11 @@ def evaluate(assistant: Assistant, questions: list[dict], show: bool = False) ->
             short = f"[{answer.short_answer.text}] " if answer.short_answer else ""
             print(f"{q['id']} {q['question']}\n  -> {short}{answer.text} ({answer.confidence:.2f})")
         broken += fragments(answer.text) if not answer.abstained else []
+        if q.get("article", "") is None:  # off topic: no story speaks of it
+            off += 1
+            off_declined += answer.abstained
+            off_plain += answer.abstained and not answer.covered
+            continue
         if not q["answerable"]:
             neg += 1
             declined_neg += answer.abstained
@@ -74,7 +80,10 @@ def evaluate(assistant: Assistant, questions: list[dict], show: bool = False) ->
             "answer text holds evidence": in_text / max(1, n), "first sentence holds evidence": first / max(1, n),
             "false-abstain": declined_pos / max(1, n), "short answer F1 (questions with one)": float(np.mean(shorts)) if shorts else 0.0,
             "fact-absent": neg, "fact-absent declined": declined_neg / max(1, neg),
-            "declines saying the topic is covered": hedged / max(1, declined_neg), "fragments": len(broken),
+            "declines saying the topic is covered": hedged / max(1, declined_neg),
+            **({"off-topic": off, "off-topic declined": off_declined / off,
+                "off-topic declines saying it is not covered": off_plain / max(1, off_declined)} if off else {}),
+            "fragments": len(broken),
             "_broken": broken}
 
 
@@ -130,16 +139,19 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print each own question's answer")
     parser.add_argument("--fresh", action="store_true", help="also the fresh test stories (bench/data/fresh): report only")
     parser.add_argument("--heldout", action="store_true", help="only the held-out stories (bench/data/HELDOUT.md)")
+    parser.add_argument("--heldout2", action="store_true", help="only the second held-out set (bench/data/HELDOUT2.md)")
     parser.add_argument("--differ", action="store_true", help="only the pairs of reports that differ")
     args = parser.parse_args()
     embedder = Embedder()
-    if args.heldout or args.differ:
-        if args.heldout:
-            questions = load_jsonl("heldout_questions.jsonl")
+    if args.heldout or args.heldout2 or args.differ:
+        for wanted, second in ((args.heldout, False), (args.heldout2, True)):
+            if not wanted:
+                continue
+            questions = load_jsonl("heldout2_questions.jsonl" if second else "heldout_questions.jsonl")
             for q in questions:
                 q["answerable"] = bool(q["evidence"])
-            result = evaluate(Assistant(heldout_index(embedder)), questions, args.show)
-            print("Held-out stories (test only):")
+            result = evaluate(Assistant(heldout_index(embedder, second=second)), questions, args.show)
+            print(f"Held-out stories{' (second set)' if second else ''} (test only):")
             print(table([[k, v] for k, v in result.items() if not k.startswith("_")], ["measure", "value"]))
         if args.differ:
             others = load_own() + load_fresh() + load_jsonl("heldout_questions.jsonl")

@@ -2,7 +2,7 @@
 and the Reuters stories (bench/data/conversations.jsonl, split by article as split.json says;
 each turn has its own evidence strings), asked turn by turn with the earlier turns as history.
 
-    python bench/eval_followups.py [--tune-only] [--show] [--heldout]
+    python bench/eval_followups.py [--tune-only] [--show] [--heldout] [--heldout2]
 
 Per turn position (the first question, then the follow-ups): whether the cited passages hold
 an evidence string, whether the answer text does, whether its first sentence does, and how
@@ -60,10 +60,12 @@ def main() -> None:
     parser.add_argument("--tune-only", action="store_true", help="leave the test half out")
     parser.add_argument("--show", action="store_true", help="print each follow-up's query and answer")
     parser.add_argument("--heldout", action="store_true", help="only the held-out conversations (bench/data/HELDOUT.md)")
+    parser.add_argument("--heldout2", action="store_true", help="only the second held-out set's (bench/data/HELDOUT2.md)")
     args = parser.parse_args()
-    if args.heldout:
-        rows = evaluate(Assistant(heldout_index(Embedder())), load_jsonl("heldout_conversations.jsonl"), args.show)
-        print("Held-out conversations (test only):")
+    if args.heldout or args.heldout2:
+        name = "heldout2_conversations.jsonl" if args.heldout2 else "heldout_conversations.jsonl"
+        rows = evaluate(Assistant(heldout_index(Embedder(), second=args.heldout2)), load_jsonl(name), args.show)
+        print(f"Held-out conversations{' (second set)' if args.heldout2 else ''} (test only):")
         print(table(rows, ["turn", "n", "cited passages hold evidence", "answer text holds it", "first sentence holds it",
                            "declined"]))
         return

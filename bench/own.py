@@ -53,15 +53,16 @@ def fresh_index(embedder):
     return index
 
 
-def heldout_index(embedder, *, differ: bool = False):
+def heldout_index(embedder, *, differ: bool = False, second: bool = False):
     """The index of the seeds, every Reuters story of bench/data (ours, the fresh ones, the held-out
-    ones of HELDOUT.md) and, with `differ`, the pairs of reports that differ; its directory."""
-    name = "differ" if differ else "heldout"
+    ones of HELDOUT.md), with `differ` the pairs of reports that differ and with `second` the
+    stories of HELDOUT2.md; its directory."""
+    name = "differ" if differ else "heldout2" if second else "heldout"
     corpus = RESULTS / f"{name}-corpus"
     if corpus.exists():
         shutil.rmtree(corpus)
     corpus.mkdir(parents=True)
-    folders = ["reuters", "fresh", "heldout"] + (["differ"] if differ else [])
+    folders = ["reuters", "fresh", "heldout"] + (["differ"] if differ else []) + (["heldout2"] if second else [])
     for source in [*(ROOT / "corpus").glob("*.md"), *(p for f in folders for p in (DATA / f).glob("*.md"))]:
         shutil.copy2(source, corpus / source.name)
     index = RESULTS / f"{name}-index-{embedder.backend}"
