@@ -160,3 +160,21 @@ def test_the_span_reader_reads_as_it_did_on_transformers(monkeypatch, transforme
     monkeypatch.setattr(bert, "load_bert", lambda path: AutoModel.from_pretrained(str(path)))
     theirs = SpanReader().pairs(*pairs)
     assert [r.as_list() for r in ours] == [r.as_list() for r in theirs]
+
+
+def test_a_questions_passages_read_side_by_side_read_as_one_at_a_time(monkeypatch):
+    """read() runs a question's passages on two threads at once: each passage's reading must be
+    the bits it gets read alone (int8 rows do not depend on what else runs, or where)."""
+    from assistant.answer import span_reader
+
+    reader = span_reader.load_span_reader()
+    question, passages = "Why might Lukashenko deviate from Moscow?", texts()[8:11]
+    pooled = []
+    monkeypatch.setattr(span_reader, "READ_THREADS", 2)
+    monkeypatch.setattr(span_reader, "_pool", lambda: pooled.append(1) or span_reader.ThreadPoolExecutor(2))
+    side_by_side = reader.read(question, passages)
+    assert pooled  # the passages were of other lengths, so they went to the pool
+    alone = [reader.read(question, [p])[0] for p in passages]
+    monkeypatch.setattr(span_reader, "READ_THREADS", 1)
+    assert [r.as_list() for r in side_by_side] == [r.as_list() for r in alone] == \
+        [r.as_list() for r in reader.read(question, passages)]

@@ -15,8 +15,10 @@ this same class, so the reader is fitted on what serving computes.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +34,7 @@ MAX_TOKENS = 256  # question + passage word pieces (passages are at most 160, ch
 QUESTION_TOKENS = 64  # a longer question is read by its first 64 word pieces (its head says what it asks)
 MAX_ANSWER_TOKENS = 30  # a span longer than this is no short answer
 TOP_SPANS = 20  # spans kept per passage, best first
+READ_THREADS = max(1, min(2, os.cpu_count() or 1))  # a question's passages read side by side (pairs())
 # A fast tokenizer keeps truncation and padding as settings of its one backend, set by each call: two
 # chats tokenizing at once could get the other's settings (unpadded rows, "Unable to create tensor").
 _TOKENIZER_LOCK = threading.Lock()
@@ -171,15 +174,31 @@ class SpanReader:
         offsets = encoded.pop("offset_mapping")
         lengths = encoded["attention_mask"].sum(1).tolist()
         out: list[Reading | None] = [None] * len(passages)
-        with torch.inference_mode():
-            for rows in same_length_chunks(lengths, batch_size):
-                length = lengths[rows[0]]
-                inputs = {name: values[rows, :length] for name, values in encoded.items()}
+
+        def run(rows: list[int]) -> None:
+            length = lengths[rows[0]]
+            inputs = {name: values[rows, :length] for name, values in encoded.items()}
+            with torch.inference_mode():
                 logits = (model(**inputs).last_hidden_state.float() @ head + bias).numpy()
-                for k, i in enumerate(rows):
-                    in_passage = np.array([sid == 1 for sid in encoded.sequence_ids(i)[:length]])
-                    out[i] = spans_of(logits[k, :, 0], logits[k, :, 1], offsets[i, :length].tolist(), in_passage)
+            for k, i in enumerate(rows):
+                in_passage = np.array([sid == 1 for sid in encoded.sequence_ids(i)[:length]])
+                out[i] = spans_of(logits[k, :, 0], logits[k, :, 1], offsets[i, :length].tolist(), in_passage)
+
+        chunks = same_length_chunks(lengths, batch_size)
+        if READ_THREADS > 1 and 1 < len(chunks) and len(passages) <= batch_size:
+            # A question's few passages (each its own length, so its own batch) are read side by side,
+            # each on one thread: a row reads the same bits on any thread (int8.py), and two threads
+            # of one torch op each gave only 15-25 % on 2 cores. Bulk reading keeps one batch at a time.
+            list(_pool().map(run, chunks))
+        else:
+            for rows in chunks:
+                run(rows)
         return out
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="span-reader")
 
 
 @lru_cache(maxsize=4)
