@@ -22,6 +22,7 @@ is indexed, the fact is not), how many are declined; fragments in any answer.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import time
 
@@ -32,6 +33,7 @@ from own import fresh_index, heldout_index, load_fresh, load_jsonl, load_own, ow
 from assistant.embedding import Embedder
 from assistant.ingest.indexer import build_index
 from assistant.service import Assistant
+from assistant.settings import DEFAULT
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -141,7 +143,13 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true", help="only the held-out stories (bench/data/HELDOUT.md)")
     parser.add_argument("--heldout2", action="store_true", help="only the second held-out set (bench/data/HELDOUT2.md)")
     parser.add_argument("--differ", action="store_true", help="only the pairs of reports that differ")
+    parser.add_argument("--without", default="", help="e.g. differ,compound: these hand rules of settings.rules "
+                        "left out, to measure what each does")
     args = parser.parse_args()
+    left_out = {r for r in args.without.split(",") if r}
+    if not left_out <= DEFAULT.rules:
+        raise SystemExit(f"--without: rules are {', '.join(sorted(DEFAULT.rules))}")
+    settings = dataclasses.replace(DEFAULT, rules=DEFAULT.rules - left_out)
     embedder = Embedder()
     if args.heldout or args.heldout2 or args.differ:
         for wanted, second in ((args.heldout, False), (args.heldout2, True)):
@@ -150,20 +158,22 @@ def main() -> None:
             questions = load_jsonl("heldout2_questions.jsonl" if second else "heldout_questions.jsonl")
             for q in questions:
                 q["answerable"] = bool(q["evidence"])
-            result = evaluate(Assistant(heldout_index(embedder, second=second)), questions, args.show)
+            assistant = Assistant(heldout_index(embedder, second=second), settings=settings)
+            result = evaluate(assistant, questions, args.show)
             print(f"Held-out stories{' (second set)' if second else ''} (test only):")
             print(table([[k, v] for k, v in result.items() if not k.startswith("_")], ["measure", "value"]))
         if args.differ:
             others = load_own() + load_fresh() + load_jsonl("heldout_questions.jsonl")
-            rows = differ_figures(Assistant(heldout_index(embedder, differ=True)), load_jsonl("differ_questions.jsonl"),
+            pairs = Assistant(heldout_index(embedder, differ=True), settings=settings)
+            rows = differ_figures(pairs, load_jsonl("differ_questions.jsonl"),
                                   others)
             print(table(rows, ["questions", "n", "'Reports differ' said", "with both answers"]))
         return
     if args.fresh:
-        result = evaluate(Assistant(fresh_index(embedder)), load_fresh(), args.show)
+        result = evaluate(Assistant(fresh_index(embedder), settings=settings), load_fresh(), args.show)
         print("Fresh stories (test only):")
         print(table([[k, v] for k, v in result.items() if not k.startswith("_")], ["measure", "value"]))
-    own = Assistant(own_index(embedder))
+    own = Assistant(own_index(embedder), settings=settings)
     questions = load_own()
     for half in ("tune",) if args.tune_only else ("tune", "test"):
         result = evaluate(own, [q for q in questions if q["split"] == half], args.show)
@@ -173,7 +183,7 @@ def main() -> None:
             print(f"  fragment: {piece}")
     seed_index = RESULTS / f"seed-index-{embedder.backend}"
     build_index(ROOT / "corpus", seed_index, embedder=embedder, progress=False)
-    seeds = Assistant(seed_index)
+    seeds = Assistant(seed_index, settings=settings)
     print("\nSeed dev questions (smoke test):")
     print(table(seed_smoke(seeds), ["id", "answer", "evidence cited"]))
     dev = [q["question"] for q in dev_questions() if "question" in q]
@@ -181,7 +191,7 @@ def main() -> None:
     squad = write_squad_corpus(RESULTS / "squad-corpus")
     squad_index = RESULTS / f"squad-index-{embedder.backend}"
     build_index(RESULTS / "squad-corpus", squad_index, embedder=embedder, progress=False)
-    big = Assistant(squad_index)
+    big = Assistant(squad_index, settings=settings)
     sample = [q for q, _, _ in squad[::25]]
     print(f"SQuAD half ({big.searcher().data.size} passages): ask() p50/p95 %s, retrieve() %s" % latency(big, sample))
 

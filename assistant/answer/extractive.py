@@ -56,10 +56,10 @@ def short_answer(lead: cands.Candidate, hits: list[Hit], readings: list[Reading]
 
 def short_margin_for(question: str, settings: AnswerSettings, fitted: float, fitted_why: float) -> float:
     """The margin a short answer to `question` needs: the settings' when set, else the fitted one;
-    why-questions (features.asks_why) have their own; a question that asks two things has none
-    (inf), since a span answers one of them ("When did it begin and why was it delayed?" is not
-    answered by "two years")."""
-    if features.asks_several(question):
+    why-questions (features.asks_why) have their own; with the "compound" rule a question that asks
+    two things has none (inf), since a span answers one of them ("When did it begin and why was it
+    delayed?" is not answered by "two years")."""
+    if "compound" in settings.rules and features.asks_several(question):
         return float("inf")
     if features.asks_why(question):
         return settings.short_margin_why if settings.short_margin_why is not None else fitted_why
