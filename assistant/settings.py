@@ -33,14 +33,12 @@ class AnswerSettings:
     # tune half, at 2.06 / 2.04 / 2.00 sentences per answer.
     redundancy: float = 0.75
     threshold: float | None = None  # abstention threshold; None: the one fitted in reader.json
-    # The hand rules of selection.py in force (see there); bench/fit_reader.py --rules measures each
-    # held out with the span reader in place. None of these three changed the held-out figures (their
-    # question forms are rare in SQuAD: "Who is X?" 8 of 10,283); they stay for the news follow-ups
-    # they were made for ("What does he say about …?" leads with his words). The typed lead went.
-    # "differ" (differ.py) and "compound" (no short answer to a two-part question) came with issues
-    # 36 and 39; bench/eval_answers.py --without measures any of them through ask().
-    rules: frozenset[str] = frozenset({"who_is", "own_words", "speaker_lead", "differ", "compound"})
-    speaker_share: float = 0.0  # "what does he say": the person's own words lead if this share of the best (0: always)
+    # The hand rules in force: "who_is" and "own_words" (selection.py), "differ" (differ.py) and
+    # "compound" (no short answer to a two-part question, extractive.py). bench/eval_answers.py and
+    # eval_followups.py --without measure any of them through ask(); left out on the tune half none
+    # changed a figure (their question forms are rare). Two went because left out nothing got worse
+    # and something better: the typed lead and the speaker lead (docs/experiments.md).
+    rules: frozenset[str] = frozenset({"who_is", "own_words", "differ", "compound"})
     # The span the reader found in the lead is shown as the short answer when it has at most this
     # many words and stands `short_margin` above "no answer" in its passage (start + end logits;
     # None: the margin fitted in reader.json, the least at which the short answers shown reach F1

@@ -77,8 +77,10 @@ def test_follow_up_is_rewritten_and_finds_the_passage(seed_index):
     second = assistant.ask("What does he say about the escape route?", history=[("Who is Tom Røseth?", first)])
     assert second.rewritten and second.query == "What does Tom Røseth say about the escape route?"
     assert any("Belarus is a much more logical escape route" in h.text for h in second.hits[:3])
-    # below the abstainer's threshold, but Røseth's own words on the escape route answer it (own_words)
-    assert not second.abstained and second.text.startswith("“That it is natural to escape towards Belarus")
+    # below the abstainer's threshold, but Røseth's own words on the escape route answer it (own_words),
+    # led by the sentence that gives his view of the route, his quote beside it
+    assert not second.abstained and second.text.startswith("As the intelligence expert sees it, Belarus is a much")
+    assert "Røseth points out. [1]" in second.text and "“That it is natural to escape towards Belarus" in second.text
     assert "Belarus is a much more logical escape route" in second.citations[0].hit.text
     assert "Røseth" in second.citations[0].speakers
     # an independent question is searched as asked: earlier sources do not leak in

@@ -3,12 +3,13 @@ which has neither quotes nor profiles:
 
 - "Who is X?" is answered, leading with a sentence that says who X is, whenever an
   article says so in so many words (features.defines: a definition, else a role beside the name);
-- "What does X (or he) say/think about Y?" leads with X's own words, those naming Y first,
-  when they are close to the best (speaker_lead), and is answered below the threshold when one
-  of the two likeliest sentences is X's own words on what was asked about (own_words).
+- "What does X (or he) say/think about Y?" is answered below the threshold when one of the two
+  likeliest sentences is X's own words on what was asked about (own_words).
 
 A rule that a sentence holding the date, number, name or place a question asks for leads went
-when the span reader came: left out held out, it changed nothing (docs/experiments.md).
+when the span reader came: left out held out, it changed nothing. So did one that led with X's
+own words whenever a question asked what X says: left out, the first sentence held the answer
+more often on the tune half's conversations (docs/experiments.md).
 """
 from __future__ import annotations
 
@@ -63,11 +64,6 @@ def _on_topic(candidate: cands.Candidate, speaker: str | None, question: str) ->
     return bool(topic) and 2 * len(topic & set(sentence_stems)) >= len(topic)
 
 
-def _words_of(candidate: cands.Candidate) -> str:
-    """Whose words the sentence gives: a quote's speaker, or who it reports ("Keating said the …")."""
-    return candidate.speaker or quotes.named_speaker(candidate.text) or ""
-
-
 def select(candidates: list[cands.Candidate], probabilities: np.ndarray, question: str,
            settings: AnswerSettings = DEFAULT, articles: Sequence[str] = ()) -> list[int]:
     """Indices of the candidates to use, the lead first (also used by bench/fit_reader.py).
@@ -79,12 +75,6 @@ def select(candidates: list[cands.Candidate], probabilities: np.ndarray, questio
     defining = set(profile(candidates, question)) if "who_is" in settings.rules else set()
     if defining:
         lead = next(i for i in order if i in defining)
-    elif features.asks_for_words(question) and "speaker_lead" in settings.rules:
-        # X's words on Y first ("What does he say about the escape route?"), else X's likeliest words
-        own = [i for i in order if features.names_match(_words_of(candidates[i]), question)]
-        own = [i for i in own if _on_topic(candidates[i], _words_of(candidates[i]), question)] + own
-        if own and probabilities[own[0]] >= settings.speaker_share * probabilities[lead]:
-            lead = own[0]
     chosen, words = [lead], candidates[lead].word_count
     floor = settings.extra_share * probabilities[lead]
     other_floor = settings.other_article_share * probabilities[lead]
