@@ -107,3 +107,21 @@ def table(rows: list[list], header: list[str]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in cells[1:]])
+
+
+def add_without(parser) -> None:
+    """--without RULE,…: what eval_answers.py and eval_followups.py measure with hand rules left out."""
+    parser.add_argument("--without", default="", help="e.g. differ,compound: these hand rules of settings.rules "
+                        "left out, to measure what each does")
+
+
+def settings_without(spec: str):
+    """The default answer settings with the hand rules named in `spec` (comma-separated) left out."""
+    import dataclasses
+
+    from assistant.settings import DEFAULT  # here: the package is importable once ROOT is on sys.path (above)
+
+    left_out = {r for r in spec.split(",") if r}
+    if not left_out <= DEFAULT.rules:
+        raise SystemExit(f"--without: rules are {', '.join(sorted(DEFAULT.rules))}")
+    return dataclasses.replace(DEFAULT, rules=DEFAULT.rules - left_out)

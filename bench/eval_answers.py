@@ -22,18 +22,17 @@ is indexed, the fact is not), how many are declined; fragments in any answer.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import re
 import time
 
 import numpy as np
-from common import PIECE, ROOT, cites, dev_questions, exact_and_f1, p50_p95, shows, table, write_squad_corpus
+from common import (PIECE, ROOT, add_without, cites, dev_questions, exact_and_f1, p50_p95, settings_without, shows,
+                    table, write_squad_corpus)
 from own import fresh_index, heldout_index, load_fresh, load_jsonl, load_own, own_index
 
 from assistant.embedding import Embedder
 from assistant.ingest.indexer import build_index
 from assistant.service import Assistant
-from assistant.settings import DEFAULT
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -143,13 +142,9 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true", help="only the held-out stories (bench/data/HELDOUT.md)")
     parser.add_argument("--heldout2", action="store_true", help="only the second held-out set (bench/data/HELDOUT2.md)")
     parser.add_argument("--differ", action="store_true", help="only the pairs of reports that differ")
-    parser.add_argument("--without", default="", help="e.g. differ,compound: these hand rules of settings.rules "
-                        "left out, to measure what each does")
+    add_without(parser)
     args = parser.parse_args()
-    left_out = {r for r in args.without.split(",") if r}
-    if not left_out <= DEFAULT.rules:
-        raise SystemExit(f"--without: rules are {', '.join(sorted(DEFAULT.rules))}")
-    settings = dataclasses.replace(DEFAULT, rules=DEFAULT.rules - left_out)
+    settings = settings_without(args.without)
     embedder = Embedder()
     if args.heldout or args.heldout2 or args.differ:
         for wanted, second in ((args.heldout, False), (args.heldout2, True)):
@@ -165,8 +160,7 @@ def main() -> None:
         if args.differ:
             others = load_own() + load_fresh() + load_jsonl("heldout_questions.jsonl")
             pairs = Assistant(heldout_index(embedder, differ=True), settings=settings)
-            rows = differ_figures(pairs, load_jsonl("differ_questions.jsonl"),
-                                  others)
+            rows = differ_figures(pairs, load_jsonl("differ_questions.jsonl"), others)
             print(table(rows, ["questions", "n", "'Reports differ' said", "with both answers"]))
         return
     if args.fresh:

@@ -11,15 +11,13 @@ often an answerable turn is declined. `--show` prints each follow-up's searched 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 
-from common import PIECE, ROOT, cites, shows, table
+from common import PIECE, ROOT, add_without, cites, settings_without, shows, table
 from own import halves, heldout_index, load_jsonl, own_index
 
 from assistant.embedding import Embedder
 from assistant.service import Assistant
-from assistant.settings import DEFAULT
 
 DATA = ROOT / "bench" / "data"
 
@@ -63,20 +61,17 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print each follow-up's query and answer")
     parser.add_argument("--heldout", action="store_true", help="only the held-out conversations (bench/data/HELDOUT.md)")
     parser.add_argument("--heldout2", action="store_true", help="only the second held-out set's (bench/data/HELDOUT2.md)")
-    parser.add_argument("--without", default="", help="e.g. differ,compound: these hand rules of settings.rules "
-                        "left out, to measure what each does")
+    add_without(parser)
     args = parser.parse_args()
-    left_out = {r for r in args.without.split(",") if r}
-    if not left_out <= DEFAULT.rules:
-        raise SystemExit(f"--without: rules are {', '.join(sorted(DEFAULT.rules))}")
-    settings = dataclasses.replace(DEFAULT, rules=DEFAULT.rules - left_out)
+    settings = settings_without(args.without)
     if args.heldout or args.heldout2:
-        name = "heldout2_conversations.jsonl" if args.heldout2 else "heldout_conversations.jsonl"
-        assistant = Assistant(heldout_index(Embedder(), second=args.heldout2), settings=settings)
-        rows = evaluate(assistant, load_jsonl(name), args.show)
-        print(f"Held-out conversations{' (second set)' if args.heldout2 else ''} (test only):")
-        print(table(rows, ["turn", "n", "cited passages hold evidence", "answer text holds it", "first sentence holds it",
-                           "declined"]))
+        for second in [s for s, wanted in ((False, args.heldout), (True, args.heldout2)) if wanted]:
+            name = "heldout2_conversations.jsonl" if second else "heldout_conversations.jsonl"
+            assistant = Assistant(heldout_index(Embedder(), second=second), settings=settings)
+            rows = evaluate(assistant, load_jsonl(name), args.show)
+            print(f"Held-out conversations{' (second set)' if second else ''} (test only):")
+            print(table(rows, ["turn", "n", "cited passages hold evidence", "answer text holds it",
+                               "first sentence holds it", "declined"]))
         return
     assistant = Assistant(own_index(Embedder()), settings=settings)
     conversations = load_conversations()
